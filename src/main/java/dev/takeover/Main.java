@@ -1,10 +1,44 @@
 package dev.takeover;
 
-/** Entry point of target/takeover.jar. */
+import dev.takeover.cli.Command;
+import dev.takeover.cli.CommandLine;
+import dev.takeover.cli.OneShot;
+import dev.takeover.cli.UsageError;
+
+import java.io.PrintStream;
+import java.util.List;
+
+/** Entry point of target/takeover.jar: today the one-shot command line; the daemon comes with later issues. */
 public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.out.println("takeover: not implemented yet");
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /** Runs the command line; returns the exit code. Never throws at the user. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    Command command;
+    try {
+      command = CommandLine.parse(List.of(args), System.getProperty("user.name", ""));
+    } catch (UsageError e) {
+      err.println("takeover: " + e.getMessage());
+      err.println("Run 'takeover --help' for usage.");
+      return OneShot.USAGE;
+    }
+    if (command instanceof Command.Help) {
+      out.print(CommandLine.USAGE);
+      return OneShot.OK;
+    }
+    if (command instanceof Command.Version) {
+      Package p = Main.class.getPackage();
+      out.println("takeover " + (p.getImplementationVersion() == null ? "dev" : p.getImplementationVersion()));
+      return OneShot.OK;
+    }
+    Command.Execute execute = (Command.Execute) command;
+    if (execute.verbose()) {
+      System.setProperty("takeover.log.level", "INFO");
+    }
+    return OneShot.run(execute, out, err);
   }
 }

@@ -1,0 +1,112 @@
+package dev.takeover.cli;
+
+import dev.takeover.engine.Engine;
+import dev.takeover.engine.Outcome;
+import dev.takeover.engine.events.EventStream;
+import dev.takeover.kube.Kube;
+import dev.takeover.kube.KubeFailure;
+import dev.takeover.subscribers.KubeEventRecorder;
+import io.fabric8.kubernetes.client.Config;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one-shot mode: one ticket against the cluster of KUBECONFIG (or in-cluster credentials), printed as it
+ * happens; the exit code says how it ended.
+ */
+public final class OneShot {
+  public static final int OK = 0;
+  public static final int FAILED = 1;
+  public static final int USAGE = 2;
+  public static final int REFUSED = 3;
+
+  private OneShot() {}
+
+  public static int run(Command.Execute cmd, PrintStream out, PrintStream err) {
+    Config config;
+    try {
+      config = clientConfig(cmd);
+    } catch (IOException | RuntimeException e) {
+      err.println("takeover: cannot read the kubeconfig: " + oneLine(e));
+      return USAGE;
+    }
+    Vertx vertx = Vertx.vertx();
+    Kube kube = Kube.connect(vertx, config, cmd.config().kubeWorkers(), instance());
+    Engine engine = null;
+    KubeEventRecorder recorder = null;
+    try {
+      EventStream events = new EventStream(vertx);
+      ProgressPrinter printer = new ProgressPrinter(out);
+      MessageConsumer<JsonObject> printing = events.subscribe(printer);
+      recorder = new KubeEventRecorder(kube, events);
+      try {
+        engine = Engine.start(vertx, kube, cmd.config(), events, Clock.systemUTC()).await(60, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        err.println("takeover: cannot reach the Kubernetes API at " + config.getMasterUrl() + ": " + oneLine(e)
+            + " (set KUBECONFIG or --kubeconfig)");
+        return USAGE;
+      }
+      Future<Void> recorded = recorder.recorded(cmd.ticket().id());
+      Outcome outcome = engine.submit(cmd.ticket()).await();
+      // Let the printer and the event recorder finish before the process ends.
+      Future.join(printer.finished(), recorded).await(30, TimeUnit.SECONDS);
+      printing.unregister();
+      return switch (outcome.status()) {
+        case SUCCEEDED, PLANNED -> OK;
+        case REFUSED -> REFUSED;
+        case FAILED -> FAILED;
+      };
+    } catch (Exception e) {
+      err.println("takeover: " + oneLine(e));
+      return FAILED;
+    } finally {
+      if (recorder != null) {
+        recorder.close();
+      }
+      if (engine != null) {
+        engine.close();
+      }
+      kube.close();
+      try {
+        vertx.close().await(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // Exiting anyway: nothing left to save.
+      }
+    }
+  }
+
+  private static Config clientConfig(Command.Execute cmd) throws IOException {
+    if (cmd.kubeconfig() != null) {
+      String text = Files.readString(cmd.kubeconfig());
+      return Config.fromKubeconfig(cmd.context(), text, cmd.kubeconfig().toString());
+    }
+    return Config.autoConfigure(cmd.context());
+  }
+
+  private static String instance() {
+    String host = System.getenv("HOSTNAME");
+    return host == null || host.isBlank() ? "takeover-cli" : host;
+  }
+
+  static String oneLine(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException
+        || t.getMessage() == null) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof KubeFailure) {
+      return t.getMessage();
+    }
+    String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    int nl = msg.indexOf('\n');
+    return nl < 0 ? msg : msg.substring(0, nl);
+  }
+}

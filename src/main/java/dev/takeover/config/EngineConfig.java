@@ -1,0 +1,55 @@
+package dev.takeover.config;
+
+import java.time.Duration;
+
+/**
+ * The engine's settings, built once (command line now, config file and environment later) and passed in.
+ *
+ * @param drainTimeout          default for how long the drain may take, PDB waits included
+ * @param confirmTimeout        default for how long moved StatefulSet pods may take to be Ready elsewhere
+ * @param maxNodesInMaintenance how many nodes may be cordoned at once, this one included
+ * @param onFailure             what to do with the node when drain or confirm fails
+ * @param evictionBackoff       retry pacing for evictions refused by a PodDisruptionBudget
+ * @param kubeWorkers           size of the worker pool for blocking Kubernetes calls
+ */
+public record EngineConfig(Duration drainTimeout, Duration confirmTimeout, int maxNodesInMaintenance,
+                           FailurePolicy onFailure, Backoff evictionBackoff, int kubeWorkers) {
+
+  public EngineConfig {
+    if (drainTimeout.isNegative() || drainTimeout.isZero() || confirmTimeout.isNegative() || confirmTimeout.isZero()) {
+      throw new IllegalArgumentException("timeouts must be positive");
+    }
+    if (maxNodesInMaintenance < 1) {
+      throw new IllegalArgumentException("maxNodesInMaintenance must be at least 1, got " + maxNodesInMaintenance);
+    }
+    if (kubeWorkers < 1) {
+      throw new IllegalArgumentException("kubeWorkers must be at least 1, got " + kubeWorkers);
+    }
+  }
+
+  /** Drain 10 min, confirm 10 min, one node at a time, uncordon on failure, 5 s PDB backoff, 16 workers. */
+  public static EngineConfig defaults() {
+    return new EngineConfig(Duration.ofMinutes(10), Duration.ofMinutes(10), 1, FailurePolicy.UNCORDON,
+        Backoff.defaults(), 16);
+  }
+
+  public EngineConfig withDrainTimeout(Duration d) {
+    return new EngineConfig(d, confirmTimeout, maxNodesInMaintenance, onFailure, evictionBackoff, kubeWorkers);
+  }
+
+  public EngineConfig withConfirmTimeout(Duration d) {
+    return new EngineConfig(drainTimeout, d, maxNodesInMaintenance, onFailure, evictionBackoff, kubeWorkers);
+  }
+
+  public EngineConfig withMaxNodesInMaintenance(int n) {
+    return new EngineConfig(drainTimeout, confirmTimeout, n, onFailure, evictionBackoff, kubeWorkers);
+  }
+
+  public EngineConfig withOnFailure(FailurePolicy p) {
+    return new EngineConfig(drainTimeout, confirmTimeout, maxNodesInMaintenance, p, evictionBackoff, kubeWorkers);
+  }
+
+  public EngineConfig withEvictionBackoff(Backoff b) {
+    return new EngineConfig(drainTimeout, confirmTimeout, maxNodesInMaintenance, onFailure, b, kubeWorkers);
+  }
+}

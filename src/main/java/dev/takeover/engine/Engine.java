@@ -1,0 +1,119 @@
+package dev.takeover.engine;
+
+import dev.takeover.config.EngineConfig;
+import dev.takeover.engine.Outcome.NodeState;
+import dev.takeover.engine.Outcome.Status;
+import dev.takeover.engine.confirm.StatefulPodCheck;
+import dev.takeover.engine.drain.Drain;
+import dev.takeover.engine.drain.Evictor;
+import dev.takeover.engine.events.EngineEvent;
+import dev.takeover.engine.events.EventStream;
+import dev.takeover.kube.Kube;
+import dev.takeover.kube.NodeInformer;
+import dev.takeover.ticket.Ticket;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Takes tickets from any source and runs them, one run per node at a time. All run state lives on one Vert.x
+ * context; Kubernetes calls go to the worker pool or the asynchronous HTTP client, so no event loop blocks.
+ * Every step and outcome is published on {@link EventStream}.
+ */
+public final class Engine implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
+  /** What the steps share, built once. */
+  record Parts(Vertx vertx, Context context, Kube kube, EngineConfig config, EventStream events, Clock clock,
+               ClusterReader reader, Drain drain, StatefulPodCheck check) {}
+
+  private final Parts parts;
+  private final NodeInformer nodes;
+  private final Map<String, String> running = new HashMap<>(); // node → run id
+
+  private Engine(Parts parts, NodeInformer nodes) {
+    this.parts = parts;
+    this.nodes = nodes;
+  }
+
+  /** Starts the node informer and returns the engine once the nodes are known. */
+  public static Future<Engine> start(Vertx vertx, Kube kube, EngineConfig config, EventStream events, Clock clock) {
+    Promise<Engine> started = Promise.promise();
+    Context context = vertx.getOrCreateContext();
+    context.runOnContext(v -> {
+      NodeInformer nodes = new NodeInformer(kube.calls());
+      Evictor evictor = new Evictor(vertx, kube.pods, config.evictionBackoff(), clock,
+          () -> ThreadLocalRandom.current().nextDouble());
+      Parts parts = new Parts(vertx, context, kube, config, events, clock, new ClusterReader(kube, nodes),
+          new Drain(context, kube.pods, evictor, clock), new StatefulPodCheck(vertx, context, kube.pods, kube.storage, clock));
+      nodes.start().map(x -> new Engine(parts, nodes)).onComplete(started);
+    });
+    return started.future();
+  }
+
+  /**
+   * Runs a ticket to its end. The future always succeeds with an {@link Outcome} (a failure is an outcome, with
+   * its reason); it fails only if the engine itself breaks.
+   */
+  public Future<Outcome> submit(Ticket ticket) {
+    Promise<Outcome> done = Promise.promise();
+    parts.context().runOnContext(v -> runOnContext(ticket).onComplete(done));
+    return done.future();
+  }
+
+  private Future<Outcome> runOnContext(Ticket ticket) {
+    RunId id = RunId.of("run-" + UUID.randomUUID().toString().substring(0, 8), ticket);
+    Ticket.Options o = ticket.options();
+    Run run = new Run(id, ticket, parts.clock().instant(),
+        o.drainTimeout() != null ? o.drainTimeout() : parts.config().drainTimeout(),
+        o.confirmTimeout() != null ? o.confirmTimeout() : parts.config().confirmTimeout());
+    parts.events().publish(new EngineEvent.RunStarted(id, run.started, ticket.kind().name().toLowerCase(java.util.Locale.ROOT),
+        o.dryRun(), ticket.reason()));
+    LOG.info("{}: {} requested by {} via {}", id, ticket.kind(), ticket.requester(), ticket.source());
+    Future<Outcome> outcome;
+    String busy = running.get(ticket.node());
+    if (busy != null) {
+      outcome = Future.succeededFuture(run.outcome(Status.REFUSED, "run " + busy + " is already working on node "
+          + ticket.node(), NodeState.UNKNOWN, parts.clock().instant()));
+    } else {
+      if (!o.dryRun()) {
+        running.put(ticket.node(), id.run());
+      }
+      outcome = (ticket.kind() == Ticket.Kind.RELEASE ? new Recovery(parts).release(run)
+          : new TakeoverSequence(parts).run(run))
+          .recover(e -> Future.succeededFuture(run.outcome(Status.FAILED, "internal error: " + e,
+              NodeState.UNKNOWN, parts.clock().instant())))
+          .andThen(ar -> running.remove(ticket.node(), id.run()));
+    }
+    return outcome.onSuccess(out -> {
+      LOG.info("{}: {} in {} ms{}", id, out.status(), out.took().toMillis(), out.reason().isEmpty() ? "" : ": " + out.reason());
+      parts.events().publish(new EngineEvent.RunFinished(id, parts.clock().instant(), out));
+    });
+  }
+
+  /** Node names with a run in progress in this engine. */
+  public Future<List<String>> busyNodes() {
+    Promise<List<String>> p = Promise.promise();
+    parts.context().runOnContext(v -> p.complete(List.copyOf(running.keySet())));
+    return p.future();
+  }
+
+  public EventStream events() {
+    return parts.events();
+  }
+
+  @Override
+  public void close() {
+    nodes.close();
+  }
+}

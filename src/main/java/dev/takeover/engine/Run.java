@@ -1,0 +1,58 @@
+package dev.takeover.engine;
+
+import dev.takeover.engine.drain.Drain;
+import dev.takeover.engine.plan.Plan;
+import dev.takeover.ticket.Ticket;
+import io.fabric8.kubernetes.api.model.Node;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One run's state as the sequence goes. Touched only on the engine's Vert.x context, so it needs no locks.
+ * Each step leaves here what a later step (or the failure path) needs, and nothing else.
+ */
+final class Run {
+  final RunId id;
+  final Ticket ticket;
+  final Instant started;
+  final Duration drainTimeout;
+  final Duration confirmTimeout;
+
+  /** The node as last read or written. */
+  Node node;
+  Plan plan;
+  /** Set once the cordon patch went through: from here on a failure must decide about the node. */
+  NodeRecord record;
+  Drain.Result drained;
+  final List<PodMove> moves = new ArrayList<>();
+
+  Run(RunId id, Ticket ticket, Instant started, Duration drainTimeout, Duration confirmTimeout) {
+    this.id = id;
+    this.ticket = ticket;
+    this.started = started;
+    this.drainTimeout = drainTimeout;
+    this.confirmTimeout = confirmTimeout;
+  }
+
+  Outcome outcome(Outcome.Status status, String reason, Outcome.NodeState left, Instant now) {
+    return new Outcome(status, reason, plan, moves, left, Duration.between(started, now));
+  }
+
+  String nodeName() {
+    return ticket.node();
+  }
+
+  /** A run that ended before it began (refused, dry run, node missing). */
+  static final class Stopped extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final Outcome.Status status;
+
+    Stopped(Outcome.Status status, String reason) {
+      super(reason, null, false, false);
+      this.status = status;
+    }
+  }
+}

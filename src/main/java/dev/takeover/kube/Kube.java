@@ -1,0 +1,59 @@
+package dev.takeover.kube;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
+import io.vertx.core.Vertx;
+
+/**
+ * The Kubernetes helpers, one per kind, bundled so the engine gets them in one argument (and a test could
+ * swap one). Built on the daemon's own Vert.x instance: fabric8's HTTP client shares its event loops.
+ */
+public final class Kube implements AutoCloseable {
+  private final KubernetesClient client;
+  private final KubernetesClient noRetryClient;
+  private final KubeCalls calls;
+  public final NodeOps nodes;
+  public final PodOps pods;
+  public final StorageOps storage;
+  public final BudgetOps budgets;
+  public final EventOps events;
+
+  private Kube(Vertx vertx, KubernetesClient client, KubernetesClient noRetryClient, int workers, String instance) {
+    this.client = client;
+    this.noRetryClient = noRetryClient;
+    this.calls = new KubeCalls(vertx, client, noRetryClient, workers);
+    this.nodes = new NodeOps(calls);
+    this.pods = new PodOps(calls);
+    this.storage = new StorageOps(calls);
+    this.budgets = new BudgetOps(calls);
+    this.events = new EventOps(calls, instance);
+  }
+
+  /** Connects with the given client configuration (from KUBECONFIG or in-cluster credentials). */
+  public static Kube connect(Vertx vertx, Config config, int workers, String instance) {
+    Vertx5HttpClientFactory factory = new Vertx5HttpClientFactory(vertx);
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(factory).build();
+    Config noRetry = new ConfigBuilder(config).withRequestRetryBackoffLimit(0).build();
+    KubernetesClient noRetryClient = new KubernetesClientBuilder().withConfig(noRetry)
+        .withHttpClientFactory(factory).build();
+    return new Kube(vertx, client, noRetryClient, workers, instance);
+  }
+
+  public KubeCalls calls() {
+    return calls;
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  @Override
+  public void close() {
+    calls.close();
+    noRetryClient.close();
+    client.close();
+  }
+}

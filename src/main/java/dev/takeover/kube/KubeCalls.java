@@ -1,0 +1,88 @@
+package dev.takeover.kube;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+
+import java.net.URI;
+import java.util.concurrent.Callable;
+
+/**
+ * How Takeover talks to the API server without blocking an event loop: fabric8's blocking DSL runs on one
+ * sized worker pool ({@value #POOL}); requests whose answers we must read in full (eviction: 429 bodies and
+ * Retry-After) go through fabric8's asynchronous HTTP client, with fabric8's own retries off.
+ */
+public final class KubeCalls implements AutoCloseable {
+  public static final String POOL = "kubernetes-ops-pool";
+
+  private final Vertx vertx;
+  private final KubernetesClient client;
+  private final KubernetesClient noRetryClient;
+  private final WorkerExecutor pool;
+
+  /**
+   * @param client        the client for ordinary calls (fabric8 retries transient failures)
+   * @param noRetryClient a client on the same configuration with {@code requestRetryBackoffLimit = 0}: an eviction
+   *                      refused by a PodDisruptionBudget must come back to us at once, not after fabric8's
+   *                      silent ~19 s of retries, so that we back off on our own terms and report each refusal
+   */
+  public KubeCalls(Vertx vertx, KubernetesClient client, KubernetesClient noRetryClient, int workers) {
+    this.vertx = vertx;
+    this.client = client;
+    this.noRetryClient = noRetryClient;
+    this.pool = vertx.createSharedWorkerExecutor(POOL, workers);
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** Runs a blocking fabric8 call on the worker pool; a failure names what was attempted, in one line. */
+  public <T> Future<T> blocking(String what, Callable<T> call) {
+    return pool.<T>executeBlocking(call, false)
+        .recover(e -> Future.failedFuture(new KubeFailure(what, e)));
+  }
+
+  /**
+   * Sends a request with a JSON body through the asynchronous HTTP client, without fabric8's retries.
+   * Completes with the answer whatever its status code; fails only when no answer came.
+   */
+  public Future<HttpResponse<String>> send(String method, String apiPath, String jsonBody, String what) {
+    HttpClient http = noRetryClient.getHttpClient();
+    URI uri = URI.create(stripSlash(client.getMasterUrl().toString()) + apiPath);
+    HttpRequest.Builder b = http.newHttpRequestBuilder().uri(uri).header("Accept", "application/json");
+    HttpRequest request = switch (method) {
+      case "POST" -> b.post("application/json", jsonBody).build();
+      case "DELETE" -> b.delete("application/json", jsonBody).build();
+      default -> throw new IllegalArgumentException(method);
+    };
+    Context context = vertx.getOrCreateContext();
+    return Future.fromCompletionStage(http.sendAsync(request, String.class), context)
+        .recover(e -> Future.failedFuture(new KubeFailure(what, e)));
+  }
+
+  private static String stripSlash(String s) {
+    return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+  }
+
+  /** HTTP status of a fabric8 failure, or 0 when there was no answer. */
+  public static int statusOf(Throwable e) {
+    Throwable t = e instanceof KubeFailure kf ? kf.getCause() : e;
+    return t instanceof KubernetesClientException kce ? kce.getCode() : 0;
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+}

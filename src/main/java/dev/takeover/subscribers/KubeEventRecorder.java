@@ -1,0 +1,140 @@
+package dev.takeover.subscribers;
+
+import dev.takeover.engine.events.EventStream;
+import dev.takeover.kube.Kube;
+import io.fabric8.kubernetes.api.model.Node;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Writes the story of each run as Kubernetes Events on its Node ({@code kubectl describe node}):
+ * TakeoverStarted, TakeoverCordoned, TakeoverPodEvicted, TakeoverEvictionBlocked (first refusal per pod),
+ * TakeoverPodConfirmed, TakeoverUncordoned, and TakeoverSucceeded / TakeoverFailed / TakeoverRefused.
+ * A dry run writes nothing. A failed write is logged and never fails the run.
+ */
+public final class KubeEventRecorder implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KubeEventRecorder.class);
+
+  private final Kube kube;
+  private final MessageConsumer<JsonObject> consumer;
+  private final Map<String, Future<Node>> nodeOfRun = new HashMap<>();
+  private final Set<String> dryRuns = new HashSet<>();
+  private final Set<String> blockedOnce = new HashSet<>();
+  private final Map<String, Promise<Void>> ticketDone = new ConcurrentHashMap<>();
+  private Future<?> last = Future.succeededFuture();
+
+  public KubeEventRecorder(Kube kube, EventStream events) {
+    this.kube = kube;
+    this.consumer = events.subscribe(this::onEvent);
+  }
+
+  private void onEvent(JsonObject e) {
+    String run = e.getString("run");
+    String type = e.getString("type");
+    if ("takeover.run.started".equals(type) && e.getBoolean("dryRun", false)) {
+      dryRuns.add(run);
+    }
+    if (dryRuns.contains(run)) {
+      if ("takeover.run.finished".equals(type)) {
+        dryRuns.remove(run);
+        Promise<Void> done = ticketDone.remove(e.getString("ticket"));
+        if (done != null) {
+          done.tryComplete();
+        }
+      }
+      return;
+    }
+    Entry entry = entry(e);
+    if (entry != null) {
+      Future<Node> node = nodeOfRun.computeIfAbsent(run, r -> kube.nodes.get(e.getString("node")));
+      // Chained, so the events appear in the order they happened.
+      last = last.transform(x -> node).compose(n -> n == null ? Future.succeededFuture()
+              : kube.events.onNode(n, entry.reason, entry.message, entry.warning))
+          .onFailure(err -> LOG.warn("could not record {} on node {}: {}", entry.reason, e.getString("node"), err.getMessage()))
+          .transform(x -> Future.succeededFuture());
+    }
+    if ("takeover.run.finished".equals(type)) {
+      Promise<Void> done = ticketDone.remove(e.getString("ticket"));
+      if (done != null) {
+        last.onComplete(x -> done.tryComplete());
+      }
+      nodeOfRun.remove(run);
+      blockedOnce.removeIf(k -> k.startsWith(run + " "));
+    }
+  }
+
+  private record Entry(String reason, String message, boolean warning) {}
+
+  private Entry entry(JsonObject e) {
+    String step = e.getString("step", "");
+    return switch (e.getString("type")) {
+      case "takeover.run.started" -> new Entry("TakeoverStarted", "Takeover " + e.getString("kind") + " run "
+          + e.getString("run") + " for ticket " + e.getString("ticket") + " from " + e.getString("source")
+          + by(e) + (e.getString("reason", "").isEmpty() ? "" : ": " + e.getString("reason")), false);
+      case "takeover.step.finished" -> switch (step) {
+        case "cordon" -> new Entry("TakeoverCordoned", e.getString("summary"), false);
+        case "drain" -> new Entry("TakeoverDrained", "Drained: " + e.getString("summary"), false);
+        case "uncordon" -> new Entry("TakeoverUncordoned", e.getString("summary"), false);
+        default -> null;
+      };
+      case "takeover.pod.evicted" -> new Entry("TakeoverPodEvicted", "Pod " + e.getString("pod") + " "
+          + e.getString("how") + " (uid " + e.getString("uid") + ")", false);
+      case "takeover.pod.eviction-blocked" -> blockedOnce.add(e.getString("run") + " " + e.getString("pod"))
+          ? new Entry("TakeoverEvictionBlocked", "Eviction of " + e.getString("pod") + " refused: "
+              + e.getString("message") + "; retrying with backoff", true)
+          : null;
+      case "takeover.pod.confirmed" -> new Entry("TakeoverPodConfirmed", "Pod " + e.getString("pod") + " Ready on "
+          + e.getString("toNode") + " (was on " + e.getString("fromNode") + ") with " + claims(e.getJsonArray("claims"))
+          + ", " + e.getLong("timeToReadyMs") + " ms after eviction", false);
+      case "takeover.run.finished" -> switch (e.getString("status")) {
+        case "succeeded" -> new Entry("TakeoverSucceeded", "Run " + e.getString("run") + " succeeded; node left "
+            + e.getString("nodeLeft") + (e.getString("reason", "").isEmpty() ? "" : ": " + e.getString("reason")), false);
+        case "refused" -> new Entry("TakeoverRefused", "Run " + e.getString("run") + " refused: " + e.getString("reason"), true);
+        case "failed" -> new Entry("TakeoverFailed", "Run " + e.getString("run") + " failed: " + e.getString("reason"), true);
+        default -> null;
+      };
+      default -> null;
+    };
+  }
+
+  private static String by(JsonObject e) {
+    String who = e.getString("requester", "");
+    return who.isEmpty() ? "" : " (" + who + ")";
+  }
+
+  private static String claims(JsonArray claims) {
+    if (claims == null || claims.isEmpty()) {
+      return "no claims";
+    }
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < claims.size(); i++) {
+      JsonObject c = claims.getJsonObject(i);
+      b.append(i == 0 ? "" : ", ").append(c.getString("claim")).append(" → ").append(c.getString("volume"));
+    }
+    return b.toString();
+  }
+
+  /**
+   * Completes once the events of the ticket's run, up to its end, have been written (or failed to be).
+   * Ask before submitting the ticket.
+   */
+  public Future<Void> recorded(String ticket) {
+    return ticketDone.computeIfAbsent(ticket, t -> Promise.promise()).future();
+  }
+
+  @Override
+  public void close() {
+    consumer.unregister();
+  }
+}
