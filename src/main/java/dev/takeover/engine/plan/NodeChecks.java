@@ -56,9 +56,9 @@ final class NodeChecks {
     int underMaintenance = cordoned.size() + 1;
     if (underMaintenance > options.maxNodesInMaintenance()) {
       findings.refuse(
-          "cannot take another node out: with this one " + underMaintenance + " nodes would be under"
-              + " maintenance, at most " + options.maxNodesInMaintenance() + " allowed; already cordoned",
-          "uncordon them or raise --max-nodes-in-maintenance",
+          "too many nodes under maintenance, at most " + options.maxNodesInMaintenance()
+              + " allowed and these are cordoned already",
+          "uncordon one or raise --max-nodes-in-maintenance",
           cordoned);
     }
   }
@@ -74,7 +74,9 @@ final class NodeChecks {
           "no other node is Ready, schedulable and without a taint the pods do not tolerate:"
               + " evicted pods would have nowhere to go",
           "uncordon or add a node",
-          view.otherNodes().stream().map(n -> n.getMetadata().getName() + " (" + whyNotATaker(n, evicting) + ")").toList());
+          view.otherNodes().stream()
+              .map(n -> n.getMetadata().getName() + " (" + whyNotATaker(n, evicting) + ")")
+              .toList());
     }
     return any;
   }

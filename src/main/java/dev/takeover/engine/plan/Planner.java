@@ -40,10 +40,11 @@ public final class Planner {
     boolean somewhereToGo = NodeChecks.check(view, options, evicting, findings);
     for (Classified c : classified) {
       String key = PodRef.of(c.pod()).key();
-      if (c.verdict().action() == Action.REFUSE) {
-        findings.refuse(c.verdict().reason(), c.verdict().remedy(), key);
+      switch (c.verdict().action()) {
+        case REFUSE -> findings.refuse(c.verdict().reason(), c.verdict().remedy(), key);
+        case EVICT -> PodFilters.overridden(c.pod(), options).forEach(note -> findings.warn(note, key));
+        default -> { }
       }
-      PodFilters.overridden(c.pod(), options).forEach(note -> findings.warn(note, key));
     }
     Map<String, List<ClaimBinding>> claims = VolumeChecks.bindings(view, evicting, findings);
     Set<String> pinned = VolumeChecks.pinnedToNode(view, options, evicting, claims, findings);

@@ -33,7 +33,8 @@ final class VolumeChecks {
         String volume = claim.map(c -> c.getSpec() == null ? null : c.getSpec().getVolumeName()).orElse(null);
         String claimKey = namespace + "/" + claimName;
         if (claim.isEmpty()) {
-          findings.warn("claims not found, their volumes cannot be checked after the move", claimKey + " (" + key + ")");
+          findings.warn("claims not found, their volumes cannot be checked after the move",
+              claimKey + " (" + key + ")");
           volume = null;
         } else if (!"Bound".equals(phase) || volume == null || volume.isEmpty()) {
           findings.warn("claims not Bound, their volumes cannot be checked after the move",

@@ -14,9 +14,7 @@ import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -251,61 +249,8 @@ final class Fixtures {
         .build();
   }
 
-  // --- the cluster
-
-  /** A cluster as the engine would fetch it: {@link #draining} keeps the pods bound to that node. */
-  static final class Cluster {
-    private final List<Node> nodes;
-    private final List<Pod> pods = new ArrayList<>();
-    private final List<PersistentVolumeClaim> claims = new ArrayList<>();
-    private final List<PersistentVolume> volumes = new ArrayList<>();
-    private final List<PodDisruptionBudget> pdbs = new ArrayList<>();
-
-    private Cluster(List<Node> nodes) {
-      this.nodes = nodes;
-    }
-
-    static Cluster of(Node... nodes) {
-      return new Cluster(Arrays.asList(nodes));
-    }
-
-    Cluster with(Pod... more) {
-      pods.addAll(Arrays.asList(more));
-      return this;
-    }
-
-    Cluster with(PersistentVolumeClaim... more) {
-      claims.addAll(Arrays.asList(more));
-      return this;
-    }
-
-    Cluster with(PersistentVolume... more) {
-      volumes.addAll(Arrays.asList(more));
-      return this;
-    }
-
-    Cluster with(PodDisruptionBudget... more) {
-      pdbs.addAll(Arrays.asList(more));
-      return this;
-    }
-
-    ClusterView draining(String nodeName) {
-      Node node = nodes.stream().filter(n -> n.getMetadata().getName().equals(nodeName)).findFirst().orElseThrow();
-      List<Pod> onNode = pods.stream().filter(p -> nodeName.equals(p.getSpec().getNodeName())).toList();
-      return new ClusterView(node, onNode, nodes, claims, volumes, pdbs);
-    }
-
-    Plan plan(String nodeName, PlanOptions options) {
-      return Planner.plan(draining(nodeName), options);
-    }
-
-    Plan plan(String nodeName) {
-      return plan(nodeName, PlanOptions.defaults());
-    }
-  }
-
   static Map<String, String> labels(String... keysAndValues) {
-    var map = new java.util.LinkedHashMap<String, String>();
+    var map = new LinkedHashMap<String, String>();
     for (int i = 0; i < keysAndValues.length; i += 2) {
       map.put(keysAndValues[i], keysAndValues[i + 1]);
     }
