@@ -35,7 +35,7 @@ public final class PodFilters {
         return verdict;
       }
     }
-    return evictable(pod, options);
+    return evictable(pod);
   }
 
   /**
@@ -47,7 +47,7 @@ public final class PodFilters {
     if (!daemon || PodFacts.finished(pod)) {
       return null;
     }
-    return PodVerdict.leave("DaemonSet-managed: its DaemonSet runs it on every node, cordoned or not");
+    return PodVerdict.leave("DaemonSet-managed: its DaemonSet would put it back at once, cordon or not");
   }
 
   /** Left alone: a static pod's mirror; the kubelet runs it from a file, the API cannot remove it. */
@@ -109,7 +109,8 @@ public final class PodFilters {
     return List.copyOf(notes);
   }
 
-  private static PodVerdict evictable(Pod pod, PlanOptions options) {
+  /** Reached only past the filters: no controller means --force, emptyDir means --delete-emptydir-data. */
+  private static PodVerdict evictable(Pod pod) {
     String why = PodFacts.controllerOf(pod)
         .map(o -> "evict: its " + o.getKind() + " " + o.getName() + " recreates it")
         .orElse("evict: no controller, nothing will recreate it (allowed by --force)");
