@@ -1,0 +1,57 @@
+package dev.takeover.engine.plan;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the drain of one node will do, decided before anything is touched.
+ *
+ * @param node the node's name
+ * @param pods every pod of the node with its action, sorted by namespace/name
+ * @param warnings things the operator should know, which do not stop the run
+ * @param refusals reasons the run must not start; empty when it may
+ */
+public record Plan(String node, List<PlannedPod> pods, List<String> warnings, List<Refusal> refusals) {
+
+  public Plan {
+    Objects.requireNonNull(node, "node");
+    pods = pods == null ? List.of() : List.copyOf(pods);
+    warnings = warnings == null ? List.of() : List.copyOf(warnings);
+    refusals = refusals == null ? List.of() : List.copyOf(refusals);
+  }
+
+  public boolean refused() {
+    return !refusals.isEmpty();
+  }
+
+  public List<PlannedPod> toEvict() {
+    return withAction(Action.EVICT);
+  }
+
+  public List<PlannedPod> toDelete() {
+    return withAction(Action.DELETE);
+  }
+
+  public List<PlannedPod> leftAlone() {
+    return withAction(Action.LEAVE);
+  }
+
+  /** The pods the filters refused; each is also named in one of the {@link #refusals()}. */
+  public List<PlannedPod> refusedPods() {
+    return withAction(Action.REFUSE);
+  }
+
+  /** StatefulSet pods to evict: those the confirm step waits for, Ready elsewhere with the same claims. */
+  public List<PlannedPod> statefulPods() {
+    return pods.stream().filter(PlannedPod::stateful).toList();
+  }
+
+  /** One line per refusal, kubectl's style; empty when the run may start. */
+  public List<String> refusalMessages() {
+    return refusals.stream().map(Refusal::message).toList();
+  }
+
+  private List<PlannedPod> withAction(Action action) {
+    return pods.stream().filter(p -> p.action() == action).toList();
+  }
+}
