@@ -45,6 +45,22 @@ public record Ticket(String id, String node, Kind kind, Options options, String 
     public static Options defaults() {
       return new Options(false, false, false, false, false, false, null, null);
     }
+
+    public Options withDryRun(boolean v) {
+      return new Options(v, keepCordoned, deleteEmptyDirData, force, allowLocalVolumes, allowControlPlane, drainTimeout, confirmTimeout);
+    }
+
+    public Options withKeepCordoned(boolean v) {
+      return new Options(dryRun, v, deleteEmptyDirData, force, allowLocalVolumes, allowControlPlane, drainTimeout, confirmTimeout);
+    }
+
+    public Options withDrainTimeout(Duration d) {
+      return new Options(dryRun, keepCordoned, deleteEmptyDirData, force, allowLocalVolumes, allowControlPlane, d, confirmTimeout);
+    }
+
+    public Options withConfirmTimeout(Duration d) {
+      return new Options(dryRun, keepCordoned, deleteEmptyDirData, force, allowLocalVolumes, allowControlPlane, drainTimeout, d);
+    }
   }
 
   // RFC 1123 subdomain: what the API server accepts as a Node name.

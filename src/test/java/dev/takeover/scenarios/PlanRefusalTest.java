@@ -1,0 +1,49 @@
+package dev.takeover.scenarios;
+
+import dev.takeover.engine.Outcome;
+import dev.takeover.ticket.Ticket;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PlanRefusalTest extends ScenarioBase {
+
+  @Test
+  void a_volume_pinned_to_the_node_is_refused_at_plan_time_and_the_node_is_never_cordoned() {
+    String node = scene.workers().get(0);
+    String pv = scene.volumeName("local-pv");
+    scene.volume(pv, "1Gi", "pvc-mysql-0", node)
+        .headlessService("mysql", "mysql-sts", 3306)
+        .statefulSet("mysql", "mysql-sts", 1, "1Gi", spec -> { });
+    scene.awaitPods(pods -> pods.stream().anyMatch(p -> Scene.ready(p) && node.equals(p.getSpec().getNodeName())),
+        "mysql-0 Ready on " + node + ", where its volume is");
+    String resourceVersion = scene.node(node).getMetadata().getResourceVersion();
+
+    EngineHarness.Result result;
+    try (EngineHarness takeover = new EngineHarness(cluster)) {
+      result = takeover.takeover(node, Ticket.Options.defaults());
+    }
+
+    assertEquals(Outcome.Status.REFUSED, result.outcome().status());
+    assertTrue(result.outcome().reason().contains(pv), result.outcome().reason());
+    assertTrue(result.ofType("takeover.step.started").stream().allMatch(e -> "plan".equals(e.getString("step"))),
+        "no step after the plan ran");
+    assertEquals(resourceVersion, scene.node(node).getMetadata().getResourceVersion(), "the node was not written");
+    assertFalse(Boolean.TRUE.equals(scene.node(node).getSpec().getUnschedulable()));
+    assertTrue(Events.reasons(cluster.client(), node, result).contains("TakeoverRefused"));
+  }
+
+  @Test
+  void an_unknown_node_is_refused_with_its_name() {
+    EngineHarness.Result result;
+    try (EngineHarness takeover = new EngineHarness(cluster)) {
+      result = takeover.takeover("no-such-node", Ticket.Options.defaults());
+    }
+    assertEquals(Outcome.Status.REFUSED, result.outcome().status());
+    assertEquals("node no-such-node not found", result.outcome().reason());
+    assertNull(result.outcome().plan());
+  }
+}
