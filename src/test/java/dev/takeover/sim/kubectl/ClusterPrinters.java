@@ -65,9 +65,10 @@ final class ClusterPrinters {
       new Column("Created At", "date", "", Column.doc("ObjectMeta.creationTimestamp"), 0)),
       (object, now) -> {
         JsonObject meta = object.getJsonObject("metadata", new JsonObject());
-        String created = meta.getString("creationTimestamp");
-        return List.of(meta.getString("name", ""), created == null ? "0001-01-01T00:00:00Z"
-            : DateTimeFormatter.ISO_INSTANT.format(Instant.parse(created)));
+        Object name = meta.getValue("name");
+        Object created = meta.getValue("creationTimestamp");
+        return List.of(name == null ? "" : name.toString(), created == null ? "0001-01-01T00:00:00Z"
+            : DateTimeFormatter.ISO_INSTANT.format(Instant.parse(created.toString())));
       });
 
   static List<Object> service(Service svc, Instant now) {

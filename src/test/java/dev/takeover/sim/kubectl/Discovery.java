@@ -127,6 +127,18 @@ final class Discovery {
     return Optional.of(list.put("groupVersion", groupVersion).put("resources", resources));
   }
 
+  /** The kind of {@code resource} in {@code group}/{@code version} ("Pod" for pods), if the server has it. */
+  Optional<String> kind(String group, String version, String resource) {
+    JsonObject served = versionsByGroupVersion.get(group.isEmpty() ? version : group + "/" + version);
+    if (served == null) {
+      return Optional.empty();
+    }
+    return served.getJsonArray("resources").stream().map(JsonObject.class::cast)
+        .filter(r -> resource.equals(r.getString("resource")))
+        .map(r -> r.getJsonObject("responseKind").getString("kind"))
+        .findFirst();
+  }
+
   private static JsonObject legacyGroup(JsonObject aggregatedGroup) {
     String name = aggregatedGroup.getJsonObject("metadata").getString("name");
     JsonArray versions = new JsonArray();

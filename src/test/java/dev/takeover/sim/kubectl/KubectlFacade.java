@@ -13,6 +13,8 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * What a stock kubectl needs from the simulated API server beyond its JSON CRUD: the discovery documents, the
@@ -23,6 +25,7 @@ import java.util.Optional;
  * <p>Install it as the first hook of the simulator's dispatcher; {@code next} is the rest of the simulator.
  */
 public final class KubectlFacade implements RequestHook {
+  private static final Logger LOG = Logger.getLogger(KubectlFacade.class.getName());
   private static final String JSON = "application/json";
   private static final String STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json";
   private static final String MERGE_PATCH = "application/merge-patch+json";
@@ -44,6 +47,20 @@ public final class KubectlFacade implements RequestHook {
 
   @Override
   public MockResponse handle(RecordedRequest request, Dispatcher next) {
+    try {
+      return answer(request, next);
+    } catch (RuntimeException e) {
+      // An exception here would leave the client without an answer until it times out: fail loudly instead.
+      LOG.log(Level.SEVERE, "kubectl facade failed on " + request, e);
+      JsonObject status = new JsonObject().put("kind", "Status").put("apiVersion", "v1")
+          .put("metadata", new JsonObject()).put("status", "Failure")
+          .put("message", "simulated API server (kubectl facade) failed on " + request + ": " + e)
+          .put("reason", "InternalError").put("code", 500);
+      return respond(500, JSON, status.encode());
+    }
+  }
+
+  private MockResponse answer(RecordedRequest request, Dispatcher next) {
     String rawPath = request.getPath();
     String path = rawPath.contains("?") ? rawPath.substring(0, rawPath.indexOf('?')) : rawPath;
     Accept accept = Accept.parse(request.getHeader("Accept"));
@@ -66,9 +83,36 @@ public final class KubectlFacade implements RequestHook {
       return asJson(next.dispatch(withHeader(request, "Content-Type", MERGE_PATCH)));
     }
     if (accept.mentionsProtobuf()) {
-      return asJson(next.dispatch(withHeader(request, "Accept", JSON)));
+      return forTypedClient(next.dispatch(withHeader(request, "Accept", JSON)), ApiPath.parse(rawPath));
     }
     return null;
+  }
+
+  /**
+   * The JSON answer for a client-go typed client (kubectl's describe, drain): it asked for protobuf, so it is
+   * told the answer is JSON; and a list must carry its own kind, {@code PodList} rather than the mock's
+   * {@code List}, or the typed client decodes it into an empty list without an error.
+   */
+  private MockResponse forTypedClient(MockResponse response, Optional<ApiPath> target) {
+    asJson(response);
+    if (response.code() != 200 || response.getBody() == null || target.isEmpty() || !target.get().name().isEmpty()
+        || target.get().isWatch()) {
+      return response;
+    }
+    ApiPath path = target.get();
+    Optional<String> kind = discovery.kind(path.group(), path.version(), path.resource());
+    JsonObject body;
+    try {
+      body = new JsonObject(new String(response.getBody().getBytes(), StandardCharsets.UTF_8));
+    } catch (DecodeException | ClassCastException e) {
+      return response;
+    }
+    if (kind.isEmpty() || !"List".equals(body.getString("kind"))) {
+      return response;
+    }
+    body.put("kind", kind.get() + "List")
+        .put("apiVersion", path.group().isEmpty() ? path.version() : path.group() + "/" + path.version());
+    return response.setBody(body.encode());
   }
 
   /** Lists or gets the JSON from the simulator, with the same query (selectors, limit), and prints it. */

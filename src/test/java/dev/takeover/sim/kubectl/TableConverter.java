@@ -16,8 +16,8 @@ import java.util.List;
  */
 final class TableConverter {
   private static final Comparator<JsonObject> ETCD_ORDER = Comparator
-      .comparing((JsonObject o) -> metadata(o).getString("namespace", ""))
-      .thenComparing(o -> metadata(o).getString("name", ""));
+      .comparing((JsonObject o) -> text(metadata(o), "namespace"))
+      .thenComparing(o -> text(metadata(o), "name"));
 
   private final Clock clock;
 
@@ -84,9 +84,15 @@ final class TableConverter {
   }
 
   private static void copyIfSet(JsonObject from, JsonObject to, String key) {
-    String value = from.getString(key);
-    if (value != null && !value.isEmpty()) {
+    String value = text(from, key);
+    if (!value.isEmpty()) {
       to.put(key, value);
     }
+  }
+
+  /** The string at {@code key}, or "" when it is absent or null (a merge patch may leave explicit nulls). */
+  private static String text(JsonObject object, String key) {
+    Object value = object.getValue(key);
+    return value == null ? "" : value.toString();
   }
 }
