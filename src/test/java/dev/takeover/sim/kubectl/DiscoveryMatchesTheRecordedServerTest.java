@@ -80,7 +80,7 @@ class DiscoveryMatchesTheRecordedServerTest {
             resource + " missing from " + path));
     assertEquals(kind, entry.getString("kind"));
     assertEquals(namespaced, entry.getBoolean("namespaced"));
-    assertTrue(entry.getJsonArray("verbs").getList().containsAll(List.of("get", "list", "watch", "create", "delete",
+    assertTrue(entry.getJsonArray("verbs").stream().toList().containsAll(List.of("get", "list", "watch", "create", "delete",
         "patch", "update")), entry.encode());
   }
 

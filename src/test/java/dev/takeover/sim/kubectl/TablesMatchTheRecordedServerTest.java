@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * The objects a real v1.32 server returned, printed by the facade at the moment the server printed them, give
  * the Tables the server gave: same column definitions, same cells, the object's metadata as
- * PartialObjectMetadata.
+ * PartialObjectMetadata. Recorded objects without a recorded Table are printed by printers.go's rules.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class TablesMatchTheRecordedServerTest {
@@ -72,6 +72,44 @@ class TablesMatchTheRecordedServerTest {
     assertEquals(recorded.getJsonArray("columnDefinitions"), table.getJsonArray("columnDefinitions"));
     assertEquals(recorded.getJsonArray("cells"), new JsonArray(table.getJsonArray("rows").stream()
         .map(r -> ((JsonObject) r).getJsonArray("cells")).toList()));
+  }
+
+  @Test
+  void the_recorded_pod_being_evicted_prints_as_Terminating_while_it_still_runs() {
+    assertEquals(new JsonArray().add("mysql-0").add("1/1").add("Terminating").add("0").add("31s"),
+        firstCells("/api/v1/namespaces/default/pods", PRINTED, object("pod-terminating"), 5));
+  }
+
+  @Test
+  void the_recorded_pod_on_a_dead_node_still_prints_as_Running() {
+    assertEquals(new JsonArray().add("mysql-0").add("1/1").add("Running"),
+        firstCells("/api/v1/namespaces/default/pods", Instant.parse("2026-11-25T08:43:00Z"),
+            object("pod-on-dead-node"), 3));
+  }
+
+  @Test
+  void the_recorded_node_that_stopped_reporting_prints_as_NotReady() {
+    assertEquals(new JsonArray().add("kube-node01").add("NotReady").add("<none>").add("7m19s"),
+        firstCells("/api/v1/nodes", Instant.parse("2026-11-25T08:43:00Z"), object("node-dead"), 4));
+  }
+
+  @Test
+  void the_recorded_pdb_prints_its_budget_and_the_disruptions_it_allows() {
+    assertEquals(new JsonArray().add("mysql").add("1").add("N/A").add(0L).add("44s"),
+        firstCells("/apis/policy/v1/namespaces/default/poddisruptionbudgets", Instant.parse("2026-11-25T08:42:00Z"),
+            object("pdb-blocking"), 5));
+  }
+
+  @Test
+  void the_recorded_node_lease_prints_its_holder() {
+    assertEquals(new JsonArray().add("kube-node01").add("kube-node01").add("5m33s"),
+        firstCells("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases", PRINTED,
+            object("lease-live-node"), 3));
+  }
+
+  private static JsonArray firstCells(String path, Instant at, JsonObject object, int count) {
+    JsonArray cells = print(path, at, object).getJsonArray("rows").getJsonObject(0).getJsonArray("cells");
+    return new JsonArray(cells.stream().limit(count).toList());
   }
 
   private static void assertSameTable(String recording, int recordedRow, String path, Instant at, JsonObject object) {
