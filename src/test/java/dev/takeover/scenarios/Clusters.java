@@ -1,0 +1,77 @@
+package dev.takeover.scenarios;
+
+import dev.takeover.sim.SimTiming;
+import dev.takeover.sim.SimulatedCluster;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Chooses the cluster of a scenario: the real one of the e2e profile, or a fresh simulated one. */
+final class Clusters {
+  private Clusters() {}
+
+  static TestCluster start() {
+    Path real = TestCluster.realKubeconfig();
+    return real != null ? new RealCluster(real) : Simulated.seedNodes();
+  }
+
+  /** The seed's nodes and DaemonSets (kube-master, kube-node01, kube-node02), on the simulator. */
+  static final class Simulated implements TestCluster {
+    final SimulatedCluster sim;
+
+    private Simulated(SimulatedCluster sim) {
+      this.sim = sim;
+    }
+
+    /** The seed exactly (mysql-0 on kube-node02, pvc-mysql-0 → pv1), for the seed's own scenario. */
+    static Simulated seed() {
+      return new Simulated(dev.takeover.sim.Seed.cluster(SimTiming.fast()));
+    }
+
+    static Simulated seedNodes() {
+      SimulatedCluster sim = SimulatedCluster.builder().timing(SimTiming.fast()).start();
+      try {
+        sim.scenario()
+            .node("kube-master").controlPlane()
+            .node("kube-node01")
+            .node("kube-node02")
+            .daemonSet("kube-system", "kube-proxy", d -> d.appLabel("kube-proxy").toleratesEverything())
+            .daemonSet("kube-system", "kube-flannel-ds", d -> d.appLabel("flannel").toleratesEverything())
+            .apply();
+        return new Simulated(sim);
+      } catch (RuntimeException e) {
+        sim.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public KubernetesClient client() {
+      return sim.client();
+    }
+
+    @Override
+    public Config config() {
+      return new ConfigBuilder(Config.empty()).withMasterUrl(sim.masterUrl()).withNamespace("default")
+          .withTrustCerts(true).build();
+    }
+
+    @Override
+    public boolean simulated() {
+      return true;
+    }
+
+    @Override
+    public Duration patience() {
+      return Duration.ofSeconds(30);
+    }
+
+    @Override
+    public void close() {
+      sim.close();
+    }
+  }
+}
