@@ -1,0 +1,98 @@
+package dev.takeover.sim.controllers;
+
+import dev.takeover.sim.model.Pods;
+import dev.takeover.sim.model.Taints;
+import dev.takeover.sim.model.Times;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Taint;
+import io.fabric8.kubernetes.api.model.TaintBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The node lifecycle controller, minimal. A cordoned node gets the taint node.kubernetes.io/unschedulable:NoSchedule
+ * (and loses it when uncordoned). A stopped node's conditions go Unknown (NodeStatusUnknown) and it gets the
+ * unreachable NoSchedule and NoExecute taints (rest/get-node-dead.txt), at once rather than after the 40-50 s grace
+ * period; its pods become Ready=False and stay bound there. When it starts again, it is Ready and untainted.
+ * Not simulated: eviction after tolerationSeconds, the out-of-service taint.
+ */
+public final class NodeLifecycle implements Controller {
+  private static final Map<String, String[]> HEALTHY = Map.of(
+      "MemoryPressure", new String[] {"False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"},
+      "DiskPressure", new String[] {"False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"},
+      "PIDPressure", new String[] {"False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"},
+      "Ready", new String[] {"True", "KubeletReady", "kubelet is posting ready status"});
+
+  @Override
+  public void reconcile(ControllerContext context) {
+    KubernetesClient client = context.client();
+    for (Node node : client.nodes().list().getItems()) {
+      boolean stopped = context.isStopped(node.getMetadata().getName());
+      Node current = setConditions(client, node, stopped);
+      List<Taint> taints = new ArrayList<>(current.getSpec().getTaints() == null ? List.of() : current.getSpec().getTaints());
+      boolean changed = want(taints, Taints.UNSCHEDULABLE, "NoSchedule", Boolean.TRUE.equals(current.getSpec().getUnschedulable()));
+      changed |= want(taints, Taints.UNREACHABLE, "NoSchedule", stopped);
+      changed |= want(taints, Taints.UNREACHABLE, "NoExecute", stopped);
+      if (changed) {
+        current.getSpec().setTaints(taints);
+        client.nodes().resource(current).update();
+      }
+      if (stopped) {
+        markPodsNotReady(client, node.getMetadata().getName());
+      }
+    }
+  }
+
+  private static Node setConditions(KubernetesClient client, Node node, boolean stopped) {
+    List<NodeCondition> conditions = node.getStatus() == null ? null : node.getStatus().getConditions();
+    if (conditions == null) {
+      return node;
+    }
+    boolean changed = false;
+    for (NodeCondition c : conditions) {
+      String[] healthy = HEALTHY.get(c.getType());
+      String[] wanted = stopped ? new String[] {"Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status."}
+          : healthy;
+      boolean unknownNow = "Unknown".equals(c.getStatus());
+      if (wanted != null && (stopped != unknownNow)) {
+        c.setStatus(wanted[0]);
+        c.setReason(wanted[1]);
+        c.setMessage(wanted[2]);
+        c.setLastTransitionTime(Times.now());
+        if (!stopped) {
+          c.setLastHeartbeatTime(Times.now());
+        }
+        changed = true;
+      }
+    }
+    return changed ? client.nodes().resource(node).updateStatus() : node;
+  }
+
+  private static boolean want(List<Taint> taints, String key, String effect, boolean present) {
+    boolean has = Taints.has(taints, key, effect);
+    if (present && !has) {
+      taints.add(new TaintBuilder().withKey(key).withEffect(effect).withTimeAdded(Times.now()).build());
+      return true;
+    }
+    if (!present && has) {
+      taints.removeIf(t -> key.equals(t.getKey()) && effect.equals(t.getEffect()));
+      return true;
+    }
+    return false;
+  }
+
+  /** MarkPodsNotReady: the pods of an unreachable node are no longer Ready (watch/pod-on-dead-node.jsonl). */
+  private static void markPodsNotReady(KubernetesClient client, String nodeName) {
+    for (Pod pod : client.pods().inAnyNamespace().withField("spec.nodeName", nodeName).list().getItems()) {
+      if (Pods.isReady(pod)) {
+        Pods.setCondition(pod, "Ready", "False", null, null);
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).updateStatus();
+      }
+    }
+  }
+}
