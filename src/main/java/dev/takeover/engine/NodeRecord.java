@@ -35,7 +35,7 @@ public record NodeRecord(String run, String ticket, String step, boolean cordone
   /** The record on this node, or null when Takeover has none there. */
   public static NodeRecord read(Node node) {
     Map<String, String> a = node.getMetadata().getAnnotations();
-    if (a == null || !a.containsKey(RUN)) {
+    if (a == null || a.get(RUN) == null) {
       return null;
     }
     Instant since;

@@ -36,8 +36,9 @@ final class Clusters {
       try {
         sim.scenario()
             .node("kube-master").controlPlane()
-            .node("kube-node01")
-            .node("kube-node02")
+            // The kubelet's default maximum of 110 pods per node.
+            .node("kube-node01", n -> n.maxPods(110))
+            .node("kube-node02", n -> n.maxPods(110))
             .daemonSet("kube-system", "kube-proxy", d -> d.appLabel("kube-proxy").toleratesEverything())
             .daemonSet("kube-system", "kube-flannel-ds", d -> d.appLabel("flannel").toleratesEverything())
             .apply();
