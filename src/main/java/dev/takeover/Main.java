@@ -38,6 +38,7 @@ public final class Main {
     Command.Execute execute = (Command.Execute) command;
     if (execute.verbose()) {
       System.setProperty("takeover.log.level", "INFO");
+      System.setProperty("takeover.fabric8.log.level", "WARN");
     }
     return OneShot.run(execute, out, err);
   }

@@ -48,6 +48,7 @@ public final class OneShot {
       MessageConsumer<JsonObject> printing = events.subscribe(printer);
       recorder = new KubeEventRecorder(kube, events);
       try {
+        kube.calls().reach().await(30, TimeUnit.SECONDS);
         engine = Engine.start(vertx, kube, cmd.config(), events, Clock.systemUTC()).await(60, TimeUnit.SECONDS);
       } catch (Exception e) {
         err.println("takeover: cannot reach the Kubernetes API at " + config.getMasterUrl() + ": " + oneLine(e)

@@ -62,6 +62,7 @@ public final class KubeCalls implements AutoCloseable {
     URI uri = URI.create(stripSlash(client.getMasterUrl().toString()) + apiPath);
     HttpRequest.Builder b = http.newHttpRequestBuilder().uri(uri).header("Accept", "application/json");
     HttpRequest request = switch (method) {
+      case "GET" -> b.build();
       case "POST" -> b.post("application/json", jsonBody).build();
       case "DELETE" -> b.delete("application/json", jsonBody).build();
       default -> throw new IllegalArgumentException(method);
@@ -69,6 +70,15 @@ public final class KubeCalls implements AutoCloseable {
     Context context = vertx.getOrCreateContext();
     return Future.fromCompletionStage(http.sendAsync(request, String.class), context)
         .recover(e -> Future.failedFuture(new KubeFailure(what, e)));
+  }
+
+  /**
+   * Asks the API server for its version once, without retries: any HTTP answer means it can be reached (even 401
+   * or 404); only a transport failure fails. The command line says so in a second rather than after fabric8's
+   * retries.
+   */
+  public Future<Integer> reach() {
+    return send("GET", "/version", null, "reach the API server").map(HttpResponse::code);
   }
 
   private static String stripSlash(String s) {

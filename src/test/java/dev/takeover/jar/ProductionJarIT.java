@@ -1,0 +1,109 @@
+package dev.takeover.jar;
+
+import dev.takeover.sim.Seed;
+import dev.takeover.sim.SimTiming;
+import dev.takeover.sim.SimulatedCluster;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** target/takeover.jar as an operator runs it: a separate JVM, the simulated cluster behind a kubeconfig. */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class ProductionJarIT {
+  static final Path JAR = Path.of("target", "takeover.jar");
+
+  @TempDir
+  Path dir;
+
+  record Run(int code, String out, String err) {}
+
+  private Run jar(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", JAR.toString()));
+    command.addAll(List.of(args));
+    Path out = dir.resolve("out.txt");
+    Path err = dir.resolve("err.txt");
+    Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "takeover.jar did not finish: " + String.join(" ", args));
+    return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void the_jar_holds_no_simulator_no_mock_server_and_no_test_code() throws IOException {
+    List<String> leaks = new ArrayList<>();
+    try (JarFile jar = new JarFile(JAR.toFile())) {
+      for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
+        String name = e.nextElement().getName();
+        if (name.startsWith("dev/takeover/sim/") || name.startsWith("dev/takeover/demo/")
+            || name.startsWith("dev/takeover/scenarios/") || name.startsWith("io/fabric8/mockwebserver/")
+            || name.startsWith("io/fabric8/kubernetes/client/server/mock/") || name.endsWith("Test.class")
+            || name.equals("logback-test.xml")) {
+          leaks.add(name);
+        }
+      }
+      assertTrue(jar.getEntry("dev/takeover/Main.class") != null, "the jar holds the daemon");
+    }
+    assertEquals(List.of(), leaks);
+  }
+
+  @Test
+  void the_jar_takes_over_the_seeds_node_through_a_kubeconfig() throws Exception {
+    try (SimulatedCluster cluster = Seed.cluster(SimTiming.fast())) {
+      Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
+      Run run = jar("run", "--node", "kube-node02", "--kubeconfig", kubeconfig.toString());
+      assertEquals(0, run.code(), run.out() + run.err());
+      assertTrue(run.out().contains("default/mysql-0: kube-node02 → kube-node01, pvc-mysql-0 → pv1"), run.out());
+      assertEquals("", run.err());
+      assertEquals("kube-node01", cluster.client().pods().inNamespace("default").withName("mysql-0").get()
+          .getSpec().getNodeName());
+    }
+  }
+
+  @Test
+  void an_unknown_node_is_one_line_and_exit_code_3() throws Exception {
+    try (SimulatedCluster cluster = Seed.cluster(SimTiming.fast())) {
+      Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
+      Run run = jar("run", "--node", "kube-node09", "--kubeconfig", kubeconfig.toString());
+      assertEquals(3, run.code(), run.out() + run.err());
+      assertTrue(run.out().contains("REFUSED in"), run.out());
+      assertTrue(run.out().contains("node kube-node09 not found"), run.out());
+      assertFalse((run.out() + run.err()).contains("Exception"), run.out() + run.err());
+    }
+  }
+
+  @Test
+  void wrong_arguments_and_no_cluster_give_one_line_and_a_hint() throws Exception {
+    Run bad = jar("run", "--nodes", "x");
+    assertEquals(2, bad.code());
+    assertEquals("takeover: unknown option --nodes\nRun 'takeover --help' for usage.\n", bad.err());
+    assertEquals("", bad.out());
+
+    Files.writeString(dir.resolve("nowhere"), String.join("\n", "apiVersion: v1", "kind: Config",
+        "clusters:", "- name: c", "  cluster:", "    server: http://127.0.0.1:1", "users:", "- name: u", "  user: {}",
+        "contexts:", "- name: x", "  context: {cluster: c, user: u}", "current-context: x", ""));
+    Run none = jar("run", "--node", "n1", "--kubeconfig", dir.resolve("nowhere").toString());
+    assertEquals(2, none.code(), none.out() + none.err());
+    assertEquals(1, none.err().lines().count(), none.err());
+    assertTrue(none.err().startsWith("takeover: cannot reach the Kubernetes API at http://127.0.0.1:1/"), none.err());
+
+    Run help = jar("--help");
+    assertEquals(0, help.code());
+    assertTrue(help.out().contains("takeover run --node NODE"), help.out());
+  }
+}
