@@ -4,6 +4,7 @@ import dev.takeover.config.FailurePolicy;
 import dev.takeover.engine.Outcome.NodeState;
 import dev.takeover.engine.Outcome.Status;
 import dev.takeover.engine.events.EngineEvent;
+import dev.takeover.kube.NodeOps;
 import io.fabric8.kubernetes.api.model.Node;
 import io.vertx.core.Future;
 
@@ -46,7 +47,7 @@ final class Recovery {
     Instant start = now();
     parts.events().publish(new EngineEvent.StepStarted(run.id, start, Step.UNCORDON));
     return parts.kube().nodes.get(node)
-        .compose(n -> parts.kube().nodes.setUnschedulable(n, null, NodeRecord.erased()))
+        .compose(n -> parts.kube().nodes.update(n, x -> new NodeOps.Change(null, NodeRecord.erased())))
         .transform(ar -> {
           if (ar.succeeded()) {
             parts.events().publish(new EngineEvent.StepFinished(run.id, now(), Step.UNCORDON,
@@ -72,7 +73,7 @@ final class Recovery {
       NodeRecord record = NodeRecord.read(n);
       boolean cordoned = Boolean.TRUE.equals(n.getSpec().getUnschedulable());
       if (record != null && record.cordonedByTakeover() && cordoned) {
-        return parts.kube().nodes.setUnschedulable(n, null, NodeRecord.erased()).map(x -> {
+        return parts.kube().nodes.update(n, x -> new NodeOps.Change(null, NodeRecord.erased())).map(x -> {
           parts.events().publish(new EngineEvent.StepFinished(run.id, now(), Step.UNCORDON,
               Duration.between(start, now()), "uncordoned " + node));
           return run.outcome(Status.SUCCEEDED, "", NodeState.SCHEDULABLE, now());

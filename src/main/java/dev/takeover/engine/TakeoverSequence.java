@@ -13,6 +13,7 @@ import dev.takeover.engine.plan.PlannedPod;
 import dev.takeover.engine.plan.Planner;
 import dev.takeover.engine.plan.Refusal;
 import dev.takeover.kube.Kube;
+import dev.takeover.kube.NodeOps;
 import dev.takeover.ticket.Ticket;
 import io.vertx.core.Future;
 
@@ -81,18 +82,18 @@ final class TakeoverSequence {
    * that was already cordoned (by someone, or by an earlier run of ours that was cut off) keeps that answer.
    */
   private Future<Run> cordon(Run run) {
-    return step(run, Step.CORDON, () -> {
-      NodeRecord earlier = NodeRecord.read(run.node);
-      boolean wasCordoned = Boolean.TRUE.equals(run.node.getSpec().getUnschedulable());
+    return step(run, Step.CORDON, () -> kube.nodes.update(run.node, node -> {
+      // Decided on the node as it is when written (the update re-decides after a conflict).
+      NodeRecord earlier = NodeRecord.read(node);
+      boolean wasCordoned = Boolean.TRUE.equals(node.getSpec().getUnschedulable());
       boolean ours = earlier != null && earlier.unfinished() ? earlier.cordonedByTakeover() : !wasCordoned;
-      NodeRecord record = new NodeRecord(run.id.run(), run.ticket.id(), Step.DRAIN.label(), ours,
-          run.ticket.requester(), run.started);
-      return kube.nodes.setUnschedulable(run.node, true, record.annotations()).map(node -> {
-        run.node = node;
-        run.record = record;
-        return run;
-      });
-    }, r -> r.record.cordonedByTakeover() ? "cordoned " + r.nodeName()
+      run.record = new NodeRecord(run.id.run(), run.ticket.id(), Step.DRAIN.label(), ours, run.ticket.requester(),
+          run.started);
+      return new NodeOps.Change(true, run.record.annotations());
+    }).map(node -> {
+      run.node = node;
+      return run;
+    }), r -> r.record.cordonedByTakeover() ? "cordoned " + r.nodeName()
         : r.nodeName() + " was already cordoned by someone else: it will stay cordoned");
   }
 
@@ -144,7 +145,7 @@ final class TakeoverSequence {
       return write.map(x -> run.outcome(Status.SUCCEEDED, why, NodeState.CORDONED, now()));
     }
     return step(run, Step.UNCORDON, () -> kube.nodes.get(run.nodeName())
-            .compose(node -> kube.nodes.setUnschedulable(node, null, NodeRecord.erased()))
+            .compose(node -> kube.nodes.update(node, n -> new NodeOps.Change(null, NodeRecord.erased())))
             .map(node -> {
               run.node = node;
               return run;

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Nodes: read, cordon, uncordon, annotate. */
 public final class NodeOps {
@@ -26,26 +27,44 @@ public final class NodeOps {
     return calls.blocking("list nodes", () -> calls.client().nodes().list().getItems());
   }
 
+  /** What to write on a node: {@code spec.unschedulable} (null removes it, as kubectl uncordon does) and annotations. */
+  public record Change(Boolean unschedulable, Map<String, String> annotations) {}
+
   /**
-   * Sets {@code spec.unschedulable} and the given annotations in one JSON merge patch, which every API server
-   * accepts (kubectl sends a strategic merge patch; for these fields the two mean the same). The patch carries
-   * the resourceVersion we read, so a concurrent change (someone else cordoning) makes it fail with 409
-   * instead of being overwritten. A null annotation value removes the annotation.
+   * Writes {@code change.apply(node)} in one JSON merge patch, which every API server accepts (kubectl sends a
+   * strategic merge patch; for these fields the two mean the same). The patch carries the resourceVersion the
+   * change was decided on, so a concurrent write (someone cordoning, the node controller adding its taint, the
+   * kubelet's status) makes the API server answer 409 instead of being overwritten: then the node is read again
+   * and the change decided again on what is there now, up to {@value #ATTEMPTS} times.
    */
-  public Future<Node> setUnschedulable(Node read, Boolean unschedulable, Map<String, String> annotations) {
+  public Future<Node> update(Node read, Function<Node, Change> change) {
+    return update(read, change, 1);
+  }
+
+  private static final int ATTEMPTS = 5;
+
+  private Future<Node> update(Node read, Function<Node, Change> decide, int attempt) {
+    Change change = decide.apply(read);
+    String name = read.getMetadata().getName();
     JsonObject metadata = new JsonObject().put("resourceVersion", read.getMetadata().getResourceVersion());
-    JsonObject ann = new JsonObject();
-    annotations.forEach(ann::put);
-    if (!annotations.isEmpty()) {
+    if (!change.annotations().isEmpty()) {
+      JsonObject ann = new JsonObject();
+      change.annotations().forEach(ann::put);
       metadata.put("annotations", ann);
     }
-    // null (not false) on uncordon, as kubectl does: the field disappears from the spec.
     JsonObject patch = new JsonObject().put("metadata", metadata)
-        .put("spec", new JsonObject().put("unschedulable", unschedulable));
-    String name = read.getMetadata().getName();
-    String what = (Boolean.TRUE.equals(unschedulable) ? "cordon node " : "uncordon node ") + name;
+        .put("spec", new JsonObject().put("unschedulable", change.unschedulable()));
+    String what = (Boolean.TRUE.equals(change.unschedulable()) ? "cordon node " : "uncordon node ") + name;
     return calls.blocking(what, () -> calls.client().nodes().withName(name)
-        .patch(PatchContext.of(PatchType.JSON_MERGE), patch.encode()));
+            .patch(PatchContext.of(PatchType.JSON_MERGE), patch.encode()))
+        .recover(e -> {
+          if (KubeCalls.statusOf(e) != 409 || attempt >= ATTEMPTS) {
+            return Future.failedFuture(e);
+          }
+          return get(name).compose(fresh -> fresh == null
+              ? Future.failedFuture(new KubeFailure(what, new IllegalStateException("the node was deleted")))
+              : update(fresh, decide, attempt + 1));
+        });
   }
 
   /** Adds, changes (or with a null value removes) annotations, leaving the rest of the node alone. */

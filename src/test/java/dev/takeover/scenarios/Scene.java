@@ -210,11 +210,24 @@ final class Scene implements AutoCloseable {
     return Duration.ofSeconds(s);
   }
 
+  /**
+   * Deletes the namespace and its volumes and waits until they are gone: a namespace's deletion takes time (its
+   * pods terminate first), and the next scenario must not find this one's pods on its nodes.
+   */
   @Override
   public void close() {
     k.namespaces().withName(ns).delete();
-    for (String pv : volumes) {
-      k.persistentVolumes().withName(pv).delete();
+    long bound = cluster.patience().toMillis();
+    try {
+      k.namespaces().withName(ns).informOnCondition(list -> list.isEmpty()).get(bound, TimeUnit.MILLISECONDS);
+      for (String pv : volumes) {
+        k.persistentVolumes().withName(pv).delete();
+      }
+      for (String pv : volumes) {
+        k.persistentVolumes().withName(pv).informOnCondition(list -> list.isEmpty()).get(bound, TimeUnit.MILLISECONDS);
+      }
+    } catch (Exception e) {
+      throw new AssertionError("namespace " + ns + " or its volumes not gone after " + cluster.patience(), e);
     }
   }
 }
