@@ -31,6 +31,7 @@ final class KubernetesBehaviours extends Dispatcher {
   private static final Pattern POD = Pattern.compile("^" + NS + "/pods/([^/?]+)" + QUERY);
   private static final Pattern PODS = Pattern.compile("^" + NS + "/pods" + QUERY);
   private static final Pattern ANY_PODS = Pattern.compile("^/api/v1/(namespaces/[^/]+/)?pods" + QUERY);
+  private static final Pattern POD_OR_STATUS = Pattern.compile("^" + NS + "/pods/([^/?]+)(/status)?" + QUERY);
   private static final Pattern NODE = Pattern.compile("^/api/v1/nodes/[^/?]+" + QUERY);
   /** A collection: /api/v1/[namespaces/NS/]PLURAL or /apis/GROUP/VERSION/[namespaces/NS/]PLURAL. */
   private static final Pattern COLLECTION =
@@ -43,12 +44,14 @@ final class KubernetesBehaviours extends Dispatcher {
   private final PodDeletion podDeletion;
   private final Evictions evictions;
   private final Bindings bindings;
+  private final TerminatingPodWrites terminatingPodWrites;
 
   KubernetesBehaviours(SimStore store) {
     this.store = store;
     this.podDeletion = new PodDeletion(store);
     this.evictions = new Evictions(store, podDeletion);
     this.bindings = new Bindings(store);
+    this.terminatingPodWrites = new TerminatingPodWrites(store);
   }
 
   @Override
@@ -111,13 +114,29 @@ final class KubernetesBehaviours extends Dispatcher {
           }
         }
         break;
+      case "PUT":
+        if ((m = POD_OR_STATUS.matcher(path)).matches()) {
+          MockResponse done = terminatingPodWrites.put(m.group(1), m.group(2), m.group(3) != null, body(request));
+          if (done != null) {
+            return done;
+          }
+        }
+        break;
       case "PATCH":
         String type = request.getHeader("Content-Type");
-        if (type != null && type.startsWith("application/strategic-merge-patch+json")) {
-          if (!StrategicMergePatch.isEquivalentToMergePatch(body(request), NODE.matcher(path).matches())) {
-            return Statuses.failure(415, "UnsupportedMediaType", "the simulated API server applies strategic merge "
-                + "patches only when they contain no lists and no directives", null);
+        boolean strategic = type != null && type.startsWith("application/strategic-merge-patch+json");
+        if (strategic && !StrategicMergePatch.isEquivalentToMergePatch(body(request), NODE.matcher(path).matches())) {
+          return Statuses.failure(415, "UnsupportedMediaType", "the simulated API server applies strategic merge "
+              + "patches only when they contain no lists and no directives", null);
+        }
+        if ((m = POD_OR_STATUS.matcher(path)).matches()) {
+          boolean jsonPatch = type == null || type.startsWith("application/json-patch+json");
+          MockResponse done = terminatingPodWrites.patch(m.group(1), m.group(2), m.group(3) != null, body(request), jsonPatch);
+          if (done != null) {
+            return done;
           }
+        }
+        if (strategic) {
           return store.dispatch(withBody(request, body(request), "application/merge-patch+json"));
         }
         break;

@@ -37,6 +37,7 @@ public final class ControllerLoop implements ControllerContext, AutoCloseable {
   private final AtomicBoolean queued = new AtomicBoolean();
   private final AtomicInteger pending = new AtomicInteger();
   private final Set<String> stoppedNodes = ConcurrentHashMap.newKeySet();
+  private final java.util.Map<Controller, Integer> failuresInARow = new java.util.HashMap<>();
   private final List<Controller> controllers;
   private final SimTiming timing;
   private final EventRecorder events;
@@ -77,9 +78,15 @@ public final class ControllerLoop implements ControllerContext, AutoCloseable {
         }
         try {
           controller.reconcile(this);
+          failuresInARow.remove(controller);
         } catch (RuntimeException e) {
           // typically a 409 from an optimistic write that lost a race: the next pass reads again
-          LOG.debug("{} failed, retrying: {}", controller.getClass().getSimpleName(), e.toString());
+          int failures = failuresInARow.merge(controller, 1, Integer::sum);
+          if (failures % 20 == 0) {
+            LOG.warn("{} failed {} times in a row, still retrying", controller.getClass().getSimpleName(), failures, e);
+          } else {
+            LOG.debug("{} failed, retrying: {}", controller.getClass().getSimpleName(), e.toString());
+          }
           wakeAfter(RETRY);
         }
       }
