@@ -57,6 +57,27 @@ class FieldSelectorTest {
   }
 
   @Test
+  void events_are_listed_by_the_object_they_are_about_and_nodes_by_unschedulable() {
+    String uid = client.pods().withName("mysql-0").get().getMetadata().getUid();
+    client.nodes().withName("kube-node02").edit(n -> {
+      n.getSpec().setUnschedulable(true);
+      return n;
+    });
+    client.pods().withName("mysql-0").evict();
+    Await.await("mysql-0 scheduled again", Duration.ofSeconds(10), () -> {
+      Pod pod = client.pods().withName("mysql-0").get();
+      return pod != null && !pod.getMetadata().getUid().equals(uid) && pod.getSpec().getNodeName() != null;
+    });
+
+    var scheduled = client.v1().events().inNamespace("default").withField("involvedObject.name", "mysql-0")
+        .withField("reason", "Scheduled").list().getItems();
+    assertEquals(1, scheduled.size());
+    assertEquals("Successfully assigned default/mysql-0 to kube-node01", scheduled.get(0).getMessage());
+    assertEquals(List.of("kube-node02"), client.nodes().withField("spec.unschedulable", "true").list().getItems()
+        .stream().map(n -> n.getMetadata().getName()).toList());
+  }
+
+  @Test
   void a_field_a_real_server_does_not_index_is_refused_with_400() {
     RawApi.Answer answer = new RawApi(cluster).get("/api/v1/pods?fieldSelector=spec.hostname%3Dx");
 

@@ -115,6 +115,18 @@ class SchedulingTest {
   }
 
   @Test
+  void deleting_a_deployment_deletes_its_replica_set_and_pods() {
+    cluster = SimulatedCluster.builder().start();
+    cluster.scenario().node("worker").deployment("default", "web", d -> d.replicas(3)).apply();
+
+    cluster.client().apps().deployments().withName("web").delete();
+
+    await("the garbage collector removed the ReplicaSet and the pods", BOUND,
+        () -> cluster.client().apps().replicaSets().list().getItems().isEmpty()
+            && cluster.client().pods().list().getItems().isEmpty());
+  }
+
+  @Test
   void a_pod_that_fits_nowhere_says_why_in_the_schedulers_words() {
     cluster = SimulatedCluster.builder().start();
     cluster.scenario().node("small", n -> n.capacity("cpu", "1")).node("tainted", n -> n.taint("dedicated", "db", "NoSchedule"))

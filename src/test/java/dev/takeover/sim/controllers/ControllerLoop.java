@@ -11,9 +11,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,7 +28,7 @@ public final class ControllerLoop implements ControllerContext, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ControllerLoop.class);
   private static final Duration RETRY = Duration.ofMillis(50);
 
-  private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+  private final ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
     Thread t = new Thread(r, "sim-controllers");
     t.setDaemon(true);
     return t;
@@ -45,6 +44,7 @@ public final class ControllerLoop implements ControllerContext, AutoCloseable {
   private volatile boolean closed;
 
   public ControllerLoop(List<Controller> controllers, SimTiming timing) {
+    executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // close() drops pending timers
     this.controllers = List.copyOf(controllers);
     this.timing = timing;
     this.events = new EventRecorder(this::client);
@@ -178,14 +178,21 @@ public final class ControllerLoop implements ControllerContext, AutoCloseable {
     return events;
   }
 
+  /**
+   * Lets a running pass end after its current controller (not interrupted: an HTTP call cut short would complete on
+   * a client that is being closed), drops what is queued, and returns.
+   */
   @Override
   public void close() {
     closed = true;
-    executor.shutdownNow();
+    executor.shutdown();
     try {
-      executor.awaitTermination(5, TimeUnit.SECONDS);
+      if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      executor.shutdownNow();
     }
   }
 }
