@@ -88,7 +88,8 @@ class FieldSelectorTest {
   @Test
   void a_watch_on_a_node_sees_a_pod_added_when_it_is_bound_there_and_deleted_when_it_is_gone() throws Exception {
     BlockingQueue<String> events = new LinkedBlockingQueue<>();
-    try (Watch watch = client.pods().inAnyNamespace().withField("spec.nodeName", "kube-node01").watch(recorder(events))) {
+    Watch watch = client.pods().inAnyNamespace().withField("spec.nodeName", "kube-node01").watch(recorder(events));
+    try {
       for (int i = 0; i < 2; i++) { // the mock's watch starts with ADDED for what matches now: the two DaemonSet pods
         assertNotNull(events.poll(5, TimeUnit.SECONDS));
       }
@@ -103,6 +104,8 @@ class FieldSelectorTest {
         assertNotNull(event, "no DELETED for visitor");
       } while (!event.startsWith("DELETED"));
       assertEquals("DELETED visitor", event);
+    } finally {
+      watch.close();
     }
   }
 
@@ -115,7 +118,7 @@ class FieldSelectorTest {
     });
     cluster.awaitSettled(Duration.ofSeconds(5));
     String firstUid = client.pods().withName("mysql-0").get().getMetadata().getUid();
-    try (Watch watch = client.pods().inNamespace("default").withName("mysql-0").watch(new Watcher<>() {
+    Watch watch = client.pods().inNamespace("default").withName("mysql-0").watch(new Watcher<>() {
       @Override
       public void eventReceived(Action action, Pod pod) {
         steps.add(Step.of(action, pod, firstUid));
@@ -124,7 +127,8 @@ class FieldSelectorTest {
       @Override
       public void onClose(WatcherException cause) {
       }
-    })) {
+    });
+    try {
       assertNotNull(steps.poll(5, TimeUnit.SECONDS)); // the mock's initial ADDED for the pod as it is
       client.pods().withName("mysql-0").evict();
 
@@ -132,6 +136,8 @@ class FieldSelectorTest {
       for (Step expected : recorded) {
         assertEquals(expected, steps.poll(5, TimeUnit.SECONDS));
       }
+    } finally {
+      watch.close();
     }
   }
 

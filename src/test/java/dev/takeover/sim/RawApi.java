@@ -1,24 +1,26 @@
 package dev.takeover.sim;
 
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.utils.Serialization;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** Requests sent as bytes, for tests that compare status codes and bodies with the recorded ones. */
 final class RawApi {
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http;
   private final String base;
 
+  /** Through a client of the cluster (closed with it, so it holds no connection open), without fabric8's retries. */
   RawApi(SimulatedCluster cluster) {
+    this.http = cluster.newClient(config -> config.withRequestRetryBackoffLimit(0)).getHttpClient();
     this.base = cluster.masterUrl();
   }
 
@@ -29,28 +31,26 @@ final class RawApi {
   }
 
   Answer post(String path, String body) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)));
+    return send(http.newHttpRequestBuilder().uri(base + path).post("application/json", body.getBytes(StandardCharsets.UTF_8)));
   }
 
   Answer get(String path) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    return send(http.newHttpRequestBuilder().uri(base + path));
   }
 
   Answer patch(String path, String contentType, String body) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", contentType)
-        .method("PATCH", HttpRequest.BodyPublishers.ofString(body)));
+    return send(http.newHttpRequestBuilder().uri(base + path).method("PATCH", contentType, body));
   }
 
   private Answer send(HttpRequest.Builder request) {
     try {
-      HttpResponse<String> response = http.send(request.header("Accept", "application/json")
-          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-      return new Answer(response.statusCode(), response.body());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      HttpResponse<String> response = http.sendAsync(request.header("Accept", "application/json").build(), String.class)
+          .get(10, TimeUnit.SECONDS);
+      return new Answer(response.code(), response.body());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException(e);
     }
   }

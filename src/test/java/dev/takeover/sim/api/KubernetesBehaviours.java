@@ -35,7 +35,7 @@ final class KubernetesBehaviours extends Dispatcher {
   private static final Pattern NODE = Pattern.compile("^/api/v1/nodes/[^/?]+" + QUERY);
   /** A collection: /api/v1/[namespaces/NS/]PLURAL or /apis/GROUP/VERSION/[namespaces/NS/]PLURAL. */
   private static final Pattern COLLECTION =
-      Pattern.compile("^/api(s/[^/]+)?/[^/]+(/namespaces/[^/]+)?/[^/?]+" + QUERY);
+      Pattern.compile("^/api(s/[^/]+)?/[^/]+(/namespaces/[^/]+)?/([^/?]+)" + QUERY);
   private static final String VERSION = "{\"major\":\"1\",\"minor\":\"32\",\"gitVersion\":\"v1.32.13-takeover-sim\","
       + "\"gitCommit\":\"\",\"gitTreeState\":\"\",\"buildDate\":\"1970-01-01T00:00:00Z\",\"goVersion\":\"go1.23.5\","
       + "\"compiler\":\"gc\",\"platform\":\"linux/amd64\"}";
@@ -45,6 +45,7 @@ final class KubernetesBehaviours extends Dispatcher {
   private final Evictions evictions;
   private final Bindings bindings;
   private final TerminatingPodWrites terminatingPodWrites;
+  private final Creations creations;
 
   KubernetesBehaviours(SimStore store) {
     this.store = store;
@@ -52,6 +53,7 @@ final class KubernetesBehaviours extends Dispatcher {
     this.evictions = new Evictions(store, podDeletion);
     this.bindings = new Bindings(store);
     this.terminatingPodWrites = new TerminatingPodWrites(store);
+    this.creations = new Creations(store);
   }
 
   @Override
@@ -94,8 +96,10 @@ final class KubernetesBehaviours extends Dispatcher {
         if ((m = BINDINGS.matcher(path)).matches()) {
           return bindings.bind(m.group(1), null, body(request));
         }
-        if (COLLECTION.matcher(path).matches()) {
-          return store.dispatch(withBody(request, CreateDefaults.apply(body(request)), null));
+        if ((m = COLLECTION.matcher(path)).matches()) {
+          String defaulted = CreateDefaults.apply(body(request));
+          MockResponse created = creations.create(path, defaulted, m.group(3));
+          return created != null ? created : store.dispatch(withBody(request, defaulted, null));
         }
         break;
       case "DELETE":

@@ -29,6 +29,7 @@ public final class SimApiServer implements AutoCloseable {
   private final KubernetesMockServer server;
   private final AtomicInteger openConnections = new AtomicInteger();
 
+  @SuppressWarnings("deprecation") // Serialization.jsonMapper(): what KubernetesMockServer itself gives its Context
   public SimApiServer(RequestHook hook, Runnable onChange) {
     Dispatcher api = new KubernetesBehaviours(store);
     Dispatcher chain = new Dispatcher() {

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.zjsonpatch.JsonPatch;
+import tools.jackson.databind.JsonNode;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -44,8 +45,8 @@ final class TerminatingPodWrites {
       String current = Serialization.asJson(stored);
       String patched;
       if (json) {
-        var mapper = Serialization.jsonMapper();
-        patched = JsonPatch.apply(mapper.readTree(patch), mapper.readTree(current)).toString();
+        patched = JsonPatch.apply(Serialization.unmarshal(patch, JsonNode.class),
+            Serialization.unmarshal(current, JsonNode.class)).toString();
       } else {
         patched = Serialization.asJson(merge(tree(current), tree(patch)));
       }
