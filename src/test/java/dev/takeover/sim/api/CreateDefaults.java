@@ -119,7 +119,10 @@ final class CreateDefaults {
     podSpec(spec);
     spec.setServiceAccountName(Objects.requireNonNullElse(spec.getServiceAccountName(), "default"));
     spec.setServiceAccount(spec.getServiceAccountName());
-    spec.setPriority(Objects.requireNonNullElse(spec.getPriority(), 0));
+    // the Priority admission plugin resolves the two built-in classes; others are not simulated (0)
+    int priority = "system-node-critical".equals(spec.getPriorityClassName()) ? 2000001000
+        : "system-cluster-critical".equals(spec.getPriorityClassName()) ? 2000000000 : 0;
+    spec.setPriority(Objects.requireNonNullElse(spec.getPriority(), priority));
     spec.setEnableServiceLinks(Objects.requireNonNullElse(spec.getEnableServiceLinks(), true));
     spec.setPreemptionPolicy(Objects.requireNonNullElse(spec.getPreemptionPolicy(), "PreemptLowerPriority"));
     spec.setTolerations(withDefaultTolerationSeconds(spec.getTolerations()));
