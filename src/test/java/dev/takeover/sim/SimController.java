@@ -4,6 +4,7 @@ import dev.takeover.sim.controllers.Controller;
 import dev.takeover.sim.controllers.DaemonSetController;
 import dev.takeover.sim.controllers.DeploymentController;
 import dev.takeover.sim.controllers.DisruptionController;
+import dev.takeover.sim.controllers.GarbageCollector;
 import dev.takeover.sim.controllers.Kubelet;
 import dev.takeover.sim.controllers.NodeLeases;
 import dev.takeover.sim.controllers.NodeLifecycle;
@@ -25,7 +26,8 @@ public enum SimController {
   KUBELET(Kubelet::new),
   NODE_LIFECYCLE(NodeLifecycle::new),
   DISRUPTION(DisruptionController::new),
-  NODE_LEASES(NodeLeases::new);
+  NODE_LEASES(NodeLeases::new),
+  GARBAGE_COLLECTOR(GarbageCollector::new);
 
   private final Supplier<Controller> factory;
 

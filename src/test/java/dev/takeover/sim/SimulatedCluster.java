@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
+import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +24,9 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 
 /**
@@ -41,6 +46,8 @@ public final class SimulatedCluster implements AutoCloseable {
   private final SimTiming timing;
   private final ControllerLoop loop;
   private final SimApiServer server;
+  /** One Vert.x for all the cluster's clients, closed after them: see {@link #close()}. */
+  private final Vertx vertx = Vertx.vertx();
   private final List<KubernetesClient> clients = new CopyOnWriteArrayList<>();
   private final KubernetesClient client;
 
@@ -80,7 +87,8 @@ public final class SimulatedCluster implements AutoCloseable {
   public KubernetesClient newClient(UnaryOperator<ConfigBuilder> adjust) {
     Config config = adjust.apply(new ConfigBuilder(Config.empty()).withMasterUrl(masterUrl()).withNamespace("default")
         .withRequestTimeout(10_000)).build();
-    KubernetesClient created = new KubernetesClientBuilder().withConfig(config).build();
+    KubernetesClient created = new KubernetesClientBuilder().withConfig(config)
+        .withHttpClientFactory(new Vertx5HttpClientFactory(vertx)).build();
     clients.add(created);
     return created;
   }
@@ -159,7 +167,11 @@ public final class SimulatedCluster implements AutoCloseable {
         () -> "simulated cluster settled (" + loop.pending() + " passes or timers still pending)");
   }
 
-  /** Stops the controllers, closes the clients (and so their watches), then the server. */
+  /**
+   * Stops the controllers, closes the clients (and so their watches), waits briefly until their connections are
+   * closed, then stops their Vert.x and the server. In that order, because a watch still open can keep the mock
+   * from closing, and Vert.x stopped under a closing connection logs RejectedExecutionException.
+   */
   @Override
   public void close() {
     loop.close();
@@ -170,8 +182,16 @@ public final class SimulatedCluster implements AutoCloseable {
         LOG.debug("closing a client: {}", e.toString());
       }
     }
+    server.awaitNoConnections(Duration.ofSeconds(1));
     try {
-      server.close();
+      vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.debug("closing the clients' Vert.x: {}", e.toString());
+    }
+    try {
+      server.close(Duration.ZERO);
     } catch (RuntimeException e) {
       LOG.warn("closing the simulated API server: {}", e.toString());
     }

@@ -25,6 +25,7 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetPersistentVolumeClaimRetentionPolicy;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetUpdateStrategyBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.client.utils.Serialization;
 
 import java.security.SecureRandom;
@@ -45,13 +46,15 @@ final class CreateDefaults {
   private static final String NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"; // k8s.io/apimachinery/pkg/util/rand
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final AtomicInteger NEXT_CLUSTER_IP = new AtomicInteger(10);
+  /** Knows every built-in kind, so that a body becomes its typed object (Pod, StatefulSet...). */
+  private static final KubernetesSerialization TYPED = new KubernetesSerialization();
 
   private CreateDefaults() {}
 
   static String apply(String body) {
     Object parsed;
     try {
-      parsed = Serialization.unmarshal(body);
+      parsed = TYPED.unmarshal(body);
     } catch (RuntimeException e) {
       return body; // let the mock answer what it answers to a body it cannot read
     }
@@ -116,7 +119,10 @@ final class CreateDefaults {
     podSpec(spec);
     spec.setServiceAccountName(Objects.requireNonNullElse(spec.getServiceAccountName(), "default"));
     spec.setServiceAccount(spec.getServiceAccountName());
-    spec.setPriority(Objects.requireNonNullElse(spec.getPriority(), 0));
+    // the Priority admission plugin resolves the two built-in classes; others are not simulated (0)
+    int priority = "system-node-critical".equals(spec.getPriorityClassName()) ? 2000001000
+        : "system-cluster-critical".equals(spec.getPriorityClassName()) ? 2000000000 : 0;
+    spec.setPriority(Objects.requireNonNullElse(spec.getPriority(), priority));
     spec.setEnableServiceLinks(Objects.requireNonNullElse(spec.getEnableServiceLinks(), true));
     spec.setPreemptionPolicy(Objects.requireNonNullElse(spec.getPreemptionPolicy(), "PreemptLowerPriority"));
     spec.setTolerations(withDefaultTolerationSeconds(spec.getTolerations()));

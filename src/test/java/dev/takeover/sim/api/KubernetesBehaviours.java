@@ -31,10 +31,11 @@ final class KubernetesBehaviours extends Dispatcher {
   private static final Pattern POD = Pattern.compile("^" + NS + "/pods/([^/?]+)" + QUERY);
   private static final Pattern PODS = Pattern.compile("^" + NS + "/pods" + QUERY);
   private static final Pattern ANY_PODS = Pattern.compile("^/api/v1/(namespaces/[^/]+/)?pods" + QUERY);
+  private static final Pattern POD_OR_STATUS = Pattern.compile("^" + NS + "/pods/([^/?]+)(/status)?" + QUERY);
   private static final Pattern NODE = Pattern.compile("^/api/v1/nodes/[^/?]+" + QUERY);
   /** A collection: /api/v1/[namespaces/NS/]PLURAL or /apis/GROUP/VERSION/[namespaces/NS/]PLURAL. */
   private static final Pattern COLLECTION =
-      Pattern.compile("^/api(s/[^/]+)?/[^/]+(/namespaces/[^/]+)?/[^/?]+" + QUERY);
+      Pattern.compile("^/api(s/[^/]+)?/[^/]+(/namespaces/[^/]+)?/([^/?]+)" + QUERY);
   private static final String VERSION = "{\"major\":\"1\",\"minor\":\"32\",\"gitVersion\":\"v1.32.13-takeover-sim\","
       + "\"gitCommit\":\"\",\"gitTreeState\":\"\",\"buildDate\":\"1970-01-01T00:00:00Z\",\"goVersion\":\"go1.23.5\","
       + "\"compiler\":\"gc\",\"platform\":\"linux/amd64\"}";
@@ -43,12 +44,16 @@ final class KubernetesBehaviours extends Dispatcher {
   private final PodDeletion podDeletion;
   private final Evictions evictions;
   private final Bindings bindings;
+  private final TerminatingPodWrites terminatingPodWrites;
+  private final Creations creations;
 
   KubernetesBehaviours(SimStore store) {
     this.store = store;
     this.podDeletion = new PodDeletion(store);
     this.evictions = new Evictions(store, podDeletion);
     this.bindings = new Bindings(store);
+    this.terminatingPodWrites = new TerminatingPodWrites(store);
+    this.creations = new Creations(store);
   }
 
   @Override
@@ -91,8 +96,10 @@ final class KubernetesBehaviours extends Dispatcher {
         if ((m = BINDINGS.matcher(path)).matches()) {
           return bindings.bind(m.group(1), null, body(request));
         }
-        if (COLLECTION.matcher(path).matches()) {
-          return store.dispatch(withBody(request, CreateDefaults.apply(body(request)), null));
+        if ((m = COLLECTION.matcher(path)).matches()) {
+          String defaulted = CreateDefaults.apply(body(request));
+          MockResponse created = creations.create(path, defaulted, m.group(3));
+          return created != null ? created : store.dispatch(withBody(request, defaulted, null));
         }
         break;
       case "DELETE":
@@ -111,13 +118,29 @@ final class KubernetesBehaviours extends Dispatcher {
           }
         }
         break;
+      case "PUT":
+        if ((m = POD_OR_STATUS.matcher(path)).matches()) {
+          MockResponse done = terminatingPodWrites.put(m.group(1), m.group(2), m.group(3) != null, body(request));
+          if (done != null) {
+            return done;
+          }
+        }
+        break;
       case "PATCH":
         String type = request.getHeader("Content-Type");
-        if (type != null && type.startsWith("application/strategic-merge-patch+json")) {
-          if (!StrategicMergePatch.isEquivalentToMergePatch(body(request), NODE.matcher(path).matches())) {
-            return Statuses.failure(415, "UnsupportedMediaType", "the simulated API server applies strategic merge "
-                + "patches only when they contain no lists and no directives", null);
+        boolean strategic = type != null && type.startsWith("application/strategic-merge-patch+json");
+        if (strategic && !StrategicMergePatch.isEquivalentToMergePatch(body(request), NODE.matcher(path).matches())) {
+          return Statuses.failure(415, "UnsupportedMediaType", "the simulated API server applies strategic merge "
+              + "patches only when they contain no lists and no directives", null);
+        }
+        if ((m = POD_OR_STATUS.matcher(path)).matches()) {
+          boolean jsonPatch = type == null || type.startsWith("application/json-patch+json");
+          MockResponse done = terminatingPodWrites.patch(m.group(1), m.group(2), m.group(3) != null, body(request), jsonPatch);
+          if (done != null) {
+            return done;
           }
+        }
+        if (strategic) {
           return store.dispatch(withBody(request, body(request), "application/merge-patch+json"));
         }
         break;

@@ -5,13 +5,18 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.MockWebServerListener;
+import io.fabric8.mockwebserver.http.RecordedHttpConnection;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The simulated API server: a fabric8 {@link KubernetesMockServer} over plain HTTP on 127.0.0.1 whose dispatcher is
@@ -22,7 +27,9 @@ import java.util.HashMap;
 public final class SimApiServer implements AutoCloseable {
   private final SimStore store = new SimStore();
   private final KubernetesMockServer server;
+  private final AtomicInteger openConnections = new AtomicInteger();
 
+  @SuppressWarnings("deprecation") // Serialization.jsonMapper(): what KubernetesMockServer itself gives its Context
   public SimApiServer(RequestHook hook, Runnable onChange) {
     Dispatcher api = new KubernetesBehaviours(store);
     Dispatcher chain = new Dispatcher() {
@@ -38,8 +45,19 @@ public final class SimApiServer implements AutoCloseable {
         return response;
       }
     };
-    server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(),
-        chain, false);
+    MockWebServer http = new MockWebServer();
+    http.addListener(new MockWebServerListener() {
+      @Override
+      public void onConnection(RecordedHttpConnection connection) {
+        openConnections.incrementAndGet();
+      }
+
+      @Override
+      public void onConnectionClosed(RecordedHttpConnection connection) {
+        openConnections.decrementAndGet();
+      }
+    });
+    server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), http, new HashMap<>(), chain, false);
   }
 
   /** Listens on 127.0.0.1:port (0: any free port). */
@@ -64,8 +82,26 @@ public final class SimApiServer implements AutoCloseable {
     return store;
   }
 
+  /**
+   * Stops the server. Waits (at most {@code grace}) for clients to have closed their connections first: Vert.x
+   * shutting down while a connection is still closing logs RejectedExecutionException, and an open watch can
+   * keep the mock from closing at all.
+   */
+  public void close(Duration grace) {
+    awaitNoConnections(grace);
+    server.destroy();
+  }
+
+  /** Returns once no client holds a connection, or after {@code bound}. */
+  public void awaitNoConnections(Duration bound) {
+    long deadline = System.nanoTime() + bound.toNanos();
+    while (openConnections.get() > 0 && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(5_000_000); // bounded: a client that never hangs up only delays the shutdown
+    }
+  }
+
   @Override
   public void close() {
-    server.destroy();
+    close(Duration.ofSeconds(1));
   }
 }

@@ -82,6 +82,11 @@ public final class SimStore extends KubernetesCrudDispatcher {
     }
   }
 
+  /** Namespace, plural, name... as the mock reads them from a path. */
+  public Map<String, String> fromKubernetesPath(String path) {
+    return ((KubernetesAttributesExtractor) attributeExtractor).fromKubernetesPath(path);
+  }
+
   /** The stored object at an object path (e.g. /api/v1/namespaces/default/pods/mysql-0), or null. */
   public <T> T get(String path, Class<T> type) {
     readLock.lock();

@@ -11,9 +11,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,7 +28,7 @@ public final class ControllerLoop implements ControllerContext, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ControllerLoop.class);
   private static final Duration RETRY = Duration.ofMillis(50);
 
-  private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+  private final ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
     Thread t = new Thread(r, "sim-controllers");
     t.setDaemon(true);
     return t;
@@ -37,6 +36,7 @@ public final class ControllerLoop implements ControllerContext, AutoCloseable {
   private final AtomicBoolean queued = new AtomicBoolean();
   private final AtomicInteger pending = new AtomicInteger();
   private final Set<String> stoppedNodes = ConcurrentHashMap.newKeySet();
+  private final java.util.Map<Controller, Integer> failuresInARow = new java.util.HashMap<>();
   private final List<Controller> controllers;
   private final SimTiming timing;
   private final EventRecorder events;
@@ -44,6 +44,7 @@ public final class ControllerLoop implements ControllerContext, AutoCloseable {
   private volatile boolean closed;
 
   public ControllerLoop(List<Controller> controllers, SimTiming timing) {
+    executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // close() drops pending timers
     this.controllers = List.copyOf(controllers);
     this.timing = timing;
     this.events = new EventRecorder(this::client);
@@ -77,9 +78,15 @@ public final class ControllerLoop implements ControllerContext, AutoCloseable {
         }
         try {
           controller.reconcile(this);
+          failuresInARow.remove(controller);
         } catch (RuntimeException e) {
           // typically a 409 from an optimistic write that lost a race: the next pass reads again
-          LOG.debug("{} failed, retrying: {}", controller.getClass().getSimpleName(), e.toString());
+          int failures = failuresInARow.merge(controller, 1, Integer::sum);
+          if (failures % 20 == 0) {
+            LOG.warn("{} failed {} times in a row, still retrying", controller.getClass().getSimpleName(), failures, e);
+          } else {
+            LOG.debug("{} failed, retrying: {}", controller.getClass().getSimpleName(), e.toString());
+          }
           wakeAfter(RETRY);
         }
       }
@@ -171,14 +178,21 @@ public final class ControllerLoop implements ControllerContext, AutoCloseable {
     return events;
   }
 
+  /**
+   * Lets a running pass end after its current controller (not interrupted: an HTTP call cut short would complete on
+   * a client that is being closed), drops what is queued, and returns.
+   */
   @Override
   public void close() {
     closed = true;
-    executor.shutdownNow();
+    executor.shutdown();
     try {
-      executor.awaitTermination(5, TimeUnit.SECONDS);
+      if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      executor.shutdownNow();
     }
   }
 }
