@@ -6,6 +6,7 @@ import dev.takeover.sim.controllers.DeploymentController;
 import dev.takeover.sim.controllers.DisruptionController;
 import dev.takeover.sim.controllers.GarbageCollector;
 import dev.takeover.sim.controllers.Kubelet;
+import dev.takeover.sim.controllers.NamespaceController;
 import dev.takeover.sim.controllers.NodeLeases;
 import dev.takeover.sim.controllers.NodeLifecycle;
 import dev.takeover.sim.controllers.PvBinder;
@@ -27,7 +28,8 @@ public enum SimController {
   NODE_LIFECYCLE(NodeLifecycle::new),
   DISRUPTION(DisruptionController::new),
   NODE_LEASES(NodeLeases::new),
-  GARBAGE_COLLECTOR(GarbageCollector::new);
+  GARBAGE_COLLECTOR(GarbageCollector::new),
+  NAMESPACE(NamespaceController::new);
 
   private final Supplier<Controller> factory;
 

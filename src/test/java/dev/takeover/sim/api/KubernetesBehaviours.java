@@ -32,6 +32,7 @@ final class KubernetesBehaviours extends Dispatcher {
   private static final Pattern PODS = Pattern.compile("^" + NS + "/pods" + QUERY);
   private static final Pattern ANY_PODS = Pattern.compile("^/api/v1/(namespaces/[^/]+/)?pods" + QUERY);
   private static final Pattern POD_OR_STATUS = Pattern.compile("^" + NS + "/pods/([^/?]+)(/status)?" + QUERY);
+  private static final Pattern NAMESPACE = Pattern.compile("^" + NS + QUERY);
   private static final Pattern NODE = Pattern.compile("^/api/v1/nodes/[^/?]+" + QUERY);
   /** A collection: /api/v1/[namespaces/NS/]PLURAL or /apis/GROUP/VERSION/[namespaces/NS/]PLURAL. */
   private static final Pattern COLLECTION =
@@ -46,6 +47,7 @@ final class KubernetesBehaviours extends Dispatcher {
   private final Bindings bindings;
   private final TerminatingPodWrites terminatingPodWrites;
   private final Creations creations;
+  private final NamespaceDeletion namespaceDeletion;
 
   KubernetesBehaviours(SimStore store) {
     this.store = store;
@@ -54,6 +56,7 @@ final class KubernetesBehaviours extends Dispatcher {
     this.bindings = new Bindings(store);
     this.terminatingPodWrites = new TerminatingPodWrites(store);
     this.creations = new Creations(store);
+    this.namespaceDeletion = new NamespaceDeletion(store);
   }
 
   @Override
@@ -108,6 +111,12 @@ final class KubernetesBehaviours extends Dispatcher {
         }
         if ((m = PODS.matcher(path)).matches()) {
           return deletePods(m.group(1), path, DeleteRequest.options(request));
+        }
+        if ((m = NAMESPACE.matcher(path)).matches()) {
+          MockResponse marked = namespaceDeletion.delete(m.group(1));
+          if (marked != null) {
+            return marked;
+          }
         }
         break;
       case "GET":

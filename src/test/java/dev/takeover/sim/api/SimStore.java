@@ -36,6 +36,40 @@ public final class SimStore extends KubernetesCrudDispatcher {
   }
 
   /**
+   * JSON merge patch as RFC 7386 says and the API server does: a null removes the member (the mock's own merge
+   * stores the null, so an annotation "removed" with null stayed, with a null value).
+   */
+  @Override
+  public tools.jackson.databind.JsonNode merge(tools.jackson.databind.JsonNode base, String patch)
+      throws io.fabric8.kubernetes.client.server.mock.crud.KubernetesCrudDispatcherException {
+    tools.jackson.databind.JsonNode changes;
+    try {
+      changes = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().readTree(patch);
+    } catch (RuntimeException e) {
+      throw new io.fabric8.kubernetes.client.server.mock.crud.KubernetesCrudDispatcherException(e.getMessage(), 422);
+    }
+    return mergeInto(base.deepCopy(), changes);
+  }
+
+  private static tools.jackson.databind.JsonNode mergeInto(tools.jackson.databind.JsonNode target,
+                                                         tools.jackson.databind.JsonNode patch) {
+    if (!patch.isObject()) {
+      return patch;
+    }
+    tools.jackson.databind.node.ObjectNode result = target != null && target.isObject()
+        ? (tools.jackson.databind.node.ObjectNode) target
+        : tools.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    for (var entry : patch.properties()) {
+      if (entry.getValue().isNull()) {
+        result.remove(entry.getKey());
+      } else {
+        result.set(entry.getKey(), mergeInto(result.get(entry.getKey()), entry.getValue()));
+      }
+    }
+    return result;
+  }
+
+  /**
    * The CRUD mock creates its attribute extractor in its constructor and keeps it in three private final fields
    * (the dispatcher's two, and its PostHandler's); it has no way to pass another one in, and its lock, which our
    * read-modify-write operations must share, is private too. Reflection, here and nowhere else, swaps in
