@@ -36,7 +36,11 @@ class FullNodeTest extends ScenarioBase {
       }
       scene.deployment("web", stateless);
     });
-    int total = scene.podsOn(node).size();
+    List<io.fabric8.kubernetes.api.model.Pod> before = scene.podsOn(node);
+    int total = before.size();
+    // On a shared cluster the node may hold other pods than the scene's: Takeover moves them too.
+    long toEvict = before.stream().filter(p -> p.getMetadata().getOwnerReferences().stream()
+        .noneMatch(o -> "DaemonSet".equals(o.getKind()))).count();
     System.out.printf("full node: %d pods on %s (%d StatefulSet pods, %d Deployment pods, the rest DaemonSets)%n",
         total, node, stateful, stateless);
 
@@ -48,13 +52,13 @@ class FullNodeTest extends ScenarioBase {
     long millis = (System.nanoTime() - start) / 1_000_000;
 
     assertEquals(Outcome.Status.SUCCEEDED, result.outcome().status(), result.outcome().reason());
-    assertEquals(fill, result.ofType("takeover.pod.evicted").size());
-    assertEquals(fill, result.ofType("takeover.pod.gone").size());
-    assertEquals(stateful, result.outcome().moves().size());
+    assertEquals(toEvict, result.ofType("takeover.pod.evicted").size());
+    assertEquals(toEvict, result.ofType("takeover.pod.gone").size());
+    assertEquals(stateful, result.outcome().moves().stream().filter(m -> m.pod().namespace().equals(scene.ns)).count());
     assertTrue(scene.k.pods().inNamespace(scene.ns).list().getItems().stream()
         .noneMatch(p -> node.equals(p.getSpec().getNodeName())), "nothing of the scene is left on " + node);
     System.out.printf("full node: takeover of %s with %d pods took %d ms wall time (%d evicted, %d StatefulSet pods"
-        + " confirmed, slowest time to Ready %d ms)%n", node, total, millis, fill, stateful,
+        + " confirmed, slowest time to Ready %d ms)%n", node, total, millis, toEvict, result.outcome().moves().size(),
         result.outcome().moves().stream().mapToLong(m -> m.timeToReady().toMillis()).max().orElse(0));
   }
 
