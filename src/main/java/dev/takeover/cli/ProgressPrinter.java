@@ -1,5 +1,6 @@
 package dev.takeover.cli;
 
+import dev.takeover.engine.events.EventText;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
@@ -73,7 +74,7 @@ public final class ProgressPrinter implements Consumer<JsonObject> {
     for (int i = 0; i < pods.size(); i++) {
       JsonObject p = pods.getJsonObject(i);
       String owner = p.getString("ownerKind") == null ? "no controller" : p.getString("ownerKind") + " " + p.getString("ownerName");
-      String detail = claims(p.getJsonArray("claims"));
+      String detail = EventText.claims(p.getJsonArray("claims"));
       String reason = p.getString("reason", "");
       line(String.format(Locale.ROOT, "           %-7s %-45s %-28s %s", p.getString("action"), p.getString("pod"), owner,
           !detail.isEmpty() ? detail : reason));
@@ -102,20 +103,7 @@ public final class ProgressPrinter implements Consumer<JsonObject> {
 
   private static String move(JsonObject m) {
     return m.getString("pod") + ": " + m.getString("fromNode") + " → " + m.getString("toNode") + ", "
-        + claims(m.getJsonArray("claims")) + ", Ready " + Durations.show(m.getLong("timeToReadyMs")) + " after eviction";
-  }
-
-  private static String claims(JsonArray claims) {
-    if (claims == null || claims.isEmpty()) {
-      return "";
-    }
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < claims.size(); i++) {
-      JsonObject c = claims.getJsonObject(i);
-      b.append(i == 0 ? "" : ", ").append(c.getString("claim")).append(" → ")
-          .append(c.getString("volume") == null ? "(unbound)" : c.getString("volume"));
-    }
-    return b.toString();
+        + EventText.claims(m.getJsonArray("claims")) + ", Ready " + Durations.show(m.getLong("timeToReadyMs")) + " after eviction";
   }
 
   private void stamped(Instant at, String text) {

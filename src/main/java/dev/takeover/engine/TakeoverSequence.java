@@ -107,7 +107,7 @@ final class TakeoverSequence {
   }
 
   private Future<Run> confirm(Run run) {
-    List<PlannedPod> stateful = run.plan.statefulPods();
+    List<PlannedPod> stateful = run.plan.toConfirm();
     Instant deadline = now().plus(run.confirmTimeout);
     return step(run, Step.CONFIRM, () -> kube.nodes.annotate(run.nodeName(), run.record.atStep(Step.CONFIRM.label())
         .annotations()).compose(n -> {

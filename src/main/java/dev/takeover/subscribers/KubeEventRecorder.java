@@ -1,6 +1,7 @@
 package dev.takeover.subscribers;
 
 import dev.takeover.engine.events.EventStream;
+import dev.takeover.engine.events.EventText;
 import dev.takeover.kube.Kube;
 import io.fabric8.kubernetes.api.model.Node;
 import io.vertx.core.Future;
@@ -95,7 +96,7 @@ public final class KubeEventRecorder implements AutoCloseable {
               + e.getString("message") + "; retrying with backoff", true)
           : null;
       case "takeover.pod.confirmed" -> new Entry("TakeoverPodConfirmed", "Pod " + e.getString("pod") + " Ready on "
-          + e.getString("toNode") + " (was on " + e.getString("fromNode") + ") with " + claims(e.getJsonArray("claims"))
+          + e.getString("toNode") + " (was on " + e.getString("fromNode") + ") with " + claimsOrNone(e.getJsonArray("claims"))
           + ", " + e.getLong("timeToReadyMs") + " ms after eviction", false);
       case "takeover.run.finished" -> switch (e.getString("status")) {
         case "succeeded" -> new Entry("TakeoverSucceeded", "Run " + e.getString("run") + " succeeded; node left "
@@ -108,21 +109,14 @@ public final class KubeEventRecorder implements AutoCloseable {
     };
   }
 
+  private static String claimsOrNone(JsonArray claims) {
+    String text = EventText.claims(claims);
+    return text.isEmpty() ? "no claims" : text;
+  }
+
   private static String by(JsonObject e) {
     String who = e.getString("requester", "");
     return who.isEmpty() ? "" : " (" + who + ")";
-  }
-
-  private static String claims(JsonArray claims) {
-    if (claims == null || claims.isEmpty()) {
-      return "no claims";
-    }
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < claims.size(); i++) {
-      JsonObject c = claims.getJsonObject(i);
-      b.append(i == 0 ? "" : ", ").append(c.getString("claim")).append(" → ").append(c.getString("volume"));
-    }
-    return b.toString();
   }
 
   /**

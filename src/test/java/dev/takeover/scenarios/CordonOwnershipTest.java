@@ -54,6 +54,36 @@ class CordonOwnershipTest extends ScenarioBase {
   }
 
   @Test
+  void a_run_cut_off_after_its_cordon_is_taken_over_and_its_node_uncordoned() {
+    String node = scene.workers().get(0);
+    seedMysqlOn(node);
+    // What a daemon that died during the drain leaves behind: its cordon and its record.
+    NodeRecord crashed = new NodeRecord("run-dead", "tk-dead", "drain", true, "alice", java.time.Instant.now());
+    StringBuilder annotations = new StringBuilder();
+    crashed.annotations().forEach((k, v) -> annotations.append(annotations.length() == 0 ? "" : ",")
+        .append('"').append(k).append("\":\"").append(v).append('"'));
+    scene.k.nodes().withName(node).patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+        io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+        "{\"metadata\":{\"annotations\":{" + annotations + "}},\"spec\":{\"unschedulable\":true}}");
+    try {
+      EngineHarness.Result result;
+      try (EngineHarness takeover = new EngineHarness(cluster)) {
+        result = takeover.takeover(node, Ticket.Options.defaults());
+      }
+      assertEquals(Outcome.Status.SUCCEEDED, result.outcome().status(), result.outcome().reason());
+      assertTrue(result.ofType("takeover.warning").stream().anyMatch(w -> w.getString("message")
+          .contains("run run-dead (ticket tk-dead) stopped at step drain without finishing")));
+      // The cordon was Takeover's own (the record says so), so it is lifted at the end.
+      assertEquals(Outcome.NodeState.SCHEDULABLE, result.outcome().nodeLeft());
+      Node after = scene.node(node);
+      assertTrue(after.getSpec().getUnschedulable() == null || !after.getSpec().getUnschedulable());
+      assertNull(NodeRecord.read(after));
+    } finally {
+      scene.restore(node);
+    }
+  }
+
+  @Test
   void a_release_never_uncordons_a_node_that_takeover_did_not_cordon() {
     String node = scene.workers().get(0);
     scene.setUnschedulable(node, true);

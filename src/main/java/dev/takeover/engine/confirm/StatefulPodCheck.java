@@ -73,18 +73,7 @@ public final class StatefulPodCheck {
       long left = Math.max(1, Duration.between(clock.instant(), deadline).toMillis());
       timer = vertx.setTimer(left, t -> result.tryFail(old.key() + ": not confirmed before the confirm timeout: "
           + MovedPod.whyNot(old, fromNode, last)));
-      pods.watchName(old.namespace(), old.name(),
-              (action, pod) -> context.runOnContext(v -> seen(action, pod)),
-              cause -> context.runOnContext(v -> rewatch()))
-          .compose(w -> {
-            watch = w;
-            if (result.future().isComplete()) {
-              w.close();
-            }
-            return pods.get(old.namespace(), old.name());
-          })
-          .onSuccess(pod -> seen(pod == null ? Watcher.Action.DELETED : Watcher.Action.MODIFIED, pod))
-          .onFailure(result::tryFail);
+      watchThenRead().onFailure(result::tryFail);
       return result.future().eventually(() -> {
         vertx.cancelTimer(timer);
         if (watch != null) {
@@ -94,16 +83,29 @@ public final class StatefulPodCheck {
       });
     }
 
-    void rewatch() {
-      if (result.future().isComplete()) {
-        return;
-      }
-      pods.watchName(old.namespace(), old.name(),
+    /** Opens the watch on the pod's name, then reads the pod once: a change before the watch opened is not missed. */
+    Future<Void> watchThenRead() {
+      return pods.watchName(old.namespace(), old.name(),
               (action, pod) -> context.runOnContext(v -> seen(action, pod)),
               cause -> context.runOnContext(v -> rewatch()))
-          .onSuccess(w -> watch = w)
-          .compose(w -> pods.get(old.namespace(), old.name()))
-          .onSuccess(pod -> seen(Watcher.Action.MODIFIED, pod));
+          .compose(w -> {
+            watch = w;
+            if (result.future().isComplete()) {
+              w.close();
+            }
+            return pods.get(old.namespace(), old.name());
+          })
+          .map(pod -> {
+            seen(pod == null ? Watcher.Action.DELETED : Watcher.Action.MODIFIED, pod);
+            return null;
+          });
+    }
+
+    /** The watch ended with an error (e.g. 410 Gone): watch again, unless the check is over. */
+    void rewatch() {
+      if (!result.future().isComplete()) {
+        watchThenRead();
+      }
     }
 
     void seen(Watcher.Action action, Pod pod) {

@@ -2,6 +2,7 @@ package dev.takeover.engine.plan;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What the drain of one node will do, decided before anything is touched.
@@ -10,14 +11,22 @@ import java.util.Objects;
  * @param pods every pod of the node with its action, sorted by namespace/name
  * @param warnings things the operator should know, which do not stop the run
  * @param refusals reasons the run must not start; empty when it may
+ * @param pinnedHere pods ({@code ns/name}) whose volume only this node reaches: evicted only with
+ *     --allow-local-volumes, they cannot start elsewhere, so nothing waits for them to
  */
-public record Plan(String node, List<PlannedPod> pods, List<String> warnings, List<Refusal> refusals) {
+public record Plan(String node, List<PlannedPod> pods, List<String> warnings, List<Refusal> refusals,
+                   Set<String> pinnedHere) {
 
   public Plan {
     Objects.requireNonNull(node, "node");
     pods = pods == null ? List.of() : List.copyOf(pods);
     warnings = warnings == null ? List.of() : List.copyOf(warnings);
     refusals = refusals == null ? List.of() : List.copyOf(refusals);
+    pinnedHere = pinnedHere == null ? Set.of() : Set.copyOf(pinnedHere);
+  }
+
+  public Plan(String node, List<PlannedPod> pods, List<String> warnings, List<Refusal> refusals) {
+    this(node, pods, warnings, refusals, Set.of());
   }
 
   public boolean refused() {
@@ -41,9 +50,14 @@ public record Plan(String node, List<PlannedPod> pods, List<String> warnings, Li
     return withAction(Action.REFUSE);
   }
 
-  /** StatefulSet pods to evict: those the confirm step waits for, Ready elsewhere with the same claims. */
+  /** StatefulSet pods to evict; {@link #toConfirm()} are those the confirm step waits for. */
   public List<PlannedPod> statefulPods() {
     return pods.stream().filter(PlannedPod::stateful).toList();
+  }
+
+  /** StatefulSet pods that can start on another node: the ones the confirm step waits for. */
+  public List<PlannedPod> toConfirm() {
+    return statefulPods().stream().filter(p -> !pinnedHere.contains(p.pod().key())).toList();
   }
 
   /** One line per refusal, kubectl's style; empty when the run may start. */

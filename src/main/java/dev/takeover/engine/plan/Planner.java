@@ -67,7 +67,7 @@ public final class Planner {
           claims.getOrDefault(ref.key(), List.of()),
           PodFacts.gracePeriodSeconds(c.pod())));
     }
-    return new Plan(view.nodeName(), pods, findings.warnings(), findings.refusals());
+    return new Plan(view.nodeName(), pods, findings.warnings(), findings.refusals(), pinned);
   }
 
   /**
