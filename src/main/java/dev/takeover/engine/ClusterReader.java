@@ -34,7 +34,7 @@ final class ClusterReader {
   Future<ClusterView> read(String nodeName) {
     return kube.nodes.get(nodeName).compose(node -> {
       if (node == null) {
-        return Future.failedFuture(new Run.Stopped(Outcome.Status.REFUSED, "node " + nodeName + " not found"));
+        return Future.failedFuture(new Run.Stopped(Outcome.Status.REFUSED, Run.nodeNotFound(nodeName)));
       }
       return kube.pods.onNode(nodeName).compose(pods -> readAround(node, pods));
     });

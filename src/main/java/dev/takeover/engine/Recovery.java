@@ -67,7 +67,8 @@ final class Recovery {
     parts.events().publish(new EngineEvent.StepStarted(run.id, start, Step.UNCORDON));
     return parts.kube().nodes.get(node).compose(n -> {
       if (n == null) {
-        return Future.succeededFuture(run.outcome(Status.REFUSED, "node " + node + " not found", NodeState.UNKNOWN, now()));
+        return Future.succeededFuture(run.outcome(Status.REFUSED, Run.nodeNotFound(node),
+            NodeState.UNKNOWN, now()));
       }
       run.node = n;
       NodeRecord record = NodeRecord.read(n);

@@ -41,6 +41,11 @@ final class Run {
     return new Outcome(status, reason, plan, moves, left, Duration.between(started, now));
   }
 
+  /** The refusal for a node the API server does not know, with where to look. */
+  static String nodeNotFound(String node) {
+    return "node " + node + " not found (kubectl get nodes lists the nodes of this cluster)";
+  }
+
   String nodeName() {
     return ticket.node();
   }

@@ -34,6 +34,11 @@ public final class Demo {
       System.err.println("Run with -Ddemo.args=--help for the options.");
       System.exit(2);
       return;
+    } catch (RuntimeException e) {
+      // One line, and exit: under mvn exec:java a thread left behind would keep the build waiting.
+      System.err.println("demo: " + e.getMessage());
+      System.exit(1);
+      return;
     }
     if (session == null) {
       System.exit(0);

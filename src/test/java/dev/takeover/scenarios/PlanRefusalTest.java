@@ -67,7 +67,8 @@ class PlanRefusalTest extends ScenarioBase {
       result = takeover.takeover("no-such-node", Ticket.Options.defaults());
     }
     assertEquals(Outcome.Status.REFUSED, result.outcome().status());
-    assertEquals("node no-such-node not found", result.outcome().reason());
+    assertEquals("node no-such-node not found (kubectl get nodes lists the nodes of this cluster)",
+        result.outcome().reason());
     assertNull(result.outcome().plan());
   }
 }

@@ -125,4 +125,13 @@ class ApiServerTest {
   static String read(Path path) throws IOException {
     return Files.readString(path);
   }
+
+  @Test
+  void a_busy_port_fails_the_start_with_one_clear_line() {
+    cluster = SimulatedCluster.builder().start();
+    int busy = cluster.port();
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> SimulatedCluster.builder().port(busy).start());
+    assertTrue(e.getMessage().startsWith("cannot listen on 127.0.0.1:" + busy + ": "), e.getMessage());
+  }
 }

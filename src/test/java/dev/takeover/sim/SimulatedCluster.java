@@ -64,7 +64,15 @@ public final class SimulatedCluster implements AutoCloseable {
     }
     this.loop = new ControllerLoop(controllers, timing);
     this.server = new SimApiServer(builder.hook, loop::kick);
-    server.start(builder.port);
+    try {
+      server.start(builder.port);
+    } catch (RuntimeException e) {
+      // A busy port: stop what was started, or its threads keep the JVM (and mvn exec:java) alive.
+      loop.close();
+      server.close(Duration.ZERO);
+      vertx.close();
+      throw new IllegalStateException("cannot listen on 127.0.0.1:" + builder.port + ": " + rootMessage(e), e);
+    }
     this.client = newClient(UnaryOperator.identity());
     // the controllers retry in their next pass, so a failed call must not stall them in the client's backoff
     loop.start(newClient(config -> config.withRequestRetryBackoffLimit(0)));
@@ -72,6 +80,14 @@ public final class SimulatedCluster implements AutoCloseable {
       NodeLeases renewing = leases;
       loop.every(NodeLeases.RENEW_INTERVAL, () -> renewing.renew(loop));
     }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
   public static Builder builder() {
