@@ -46,6 +46,10 @@ public final class OneShot {
       EventStream events = new EventStream(vertx);
       ProgressPrinter printer = new ProgressPrinter(out);
       MessageConsumer<JsonObject> printing = events.subscribe(printer);
+      Interruption interruption = new Interruption();
+      events.subscribe(interruption);
+      Thread onStop = new Thread(() -> interruption.report(err), "takeover-interrupted");
+      Runtime.getRuntime().addShutdownHook(onStop);
       recorder = new KubeEventRecorder(kube, events);
       try {
         kube.calls().reach().await(30, TimeUnit.SECONDS);
@@ -58,8 +62,13 @@ public final class OneShot {
       Future<Void> recorded = recorder.recorded(cmd.ticket().id());
       Outcome outcome = engine.submit(cmd.ticket()).await();
       // Let the printer and the event recorder finish before the process ends.
-      Future.join(printer.finished(), recorded).await(30, TimeUnit.SECONDS);
+      try {
+        Future.join(printer.finished(), recorded).await(30, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        err.println("takeover: the run ended, but some of its Kubernetes Events were not written within 30 s");
+      }
       printing.unregister();
+      removeHook(onStop);
       return switch (outcome.status()) {
         case SUCCEEDED, PLANNED -> OK;
         case REFUSED -> REFUSED;
@@ -81,6 +90,14 @@ public final class OneShot {
       } catch (Exception e) {
         // Exiting anyway: nothing left to save.
       }
+    }
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // Already shutting down: the hook runs and has nothing to say, the run having finished.
     }
   }
 

@@ -46,18 +46,24 @@ final class Recovery {
     }
     Instant start = now();
     parts.events().publish(new EngineEvent.StepStarted(run.id, start, Step.UNCORDON));
-    return parts.kube().nodes.get(node)
-        .compose(n -> parts.kube().nodes.update(n, x -> new NodeOps.Change(null, NodeRecord.erased())))
-        .transform(ar -> {
-          if (ar.succeeded()) {
-            parts.events().publish(new EngineEvent.StepFinished(run.id, now(), Step.UNCORDON,
-                Duration.between(start, now()), "uncordoned " + node + " after the failure"));
-            return Future.succeededFuture(run.outcome(Status.FAILED, reason + "; " + node
-                + " uncordoned (failure policy uncordon)", NodeState.SCHEDULABLE, now()));
-          }
-          return Future.succeededFuture(run.outcome(Status.FAILED, reason + "; uncordoning " + node
-              + " failed too (" + ar.cause().getMessage() + "): it is still cordoned", NodeState.CORDONED, now()));
-        });
+    return parts.kube().nodes.get(node).transform(read -> {
+      if (read.succeeded() && read.result() == null) {
+        return Future.succeededFuture(run.outcome(Status.FAILED, reason + "; node " + node + " no longer exists",
+            NodeState.UNKNOWN, now()));
+      }
+      Future<Node> uncordoned = read.failed() ? Future.failedFuture(read.cause())
+          : parts.kube().nodes.update(read.result(), x -> new NodeOps.Change(null, NodeRecord.erased()));
+      return uncordoned.transform(ar -> {
+        if (ar.succeeded()) {
+          parts.events().publish(new EngineEvent.StepFinished(run.id, now(), Step.UNCORDON,
+              Duration.between(start, now()), "uncordoned " + node + " after the failure"));
+          return Future.succeededFuture(run.outcome(Status.FAILED, reason + "; " + node
+              + " uncordoned (failure policy uncordon)", NodeState.SCHEDULABLE, now()));
+        }
+        return Future.succeededFuture(run.outcome(Status.FAILED, reason + "; uncordoning " + node
+            + " failed too (" + ar.cause().getMessage() + "): it is still cordoned", NodeState.CORDONED, now()));
+      });
+    });
   }
 
   /** A RELEASE ticket: uncordon a node that Takeover kept cordoned, and only such a node. */

@@ -8,6 +8,7 @@ import dev.takeover.engine.drain.Budgets;
 import dev.takeover.engine.drain.Drain;
 import dev.takeover.engine.events.EngineEvent;
 import dev.takeover.engine.events.EventStream;
+import dev.takeover.engine.plan.Plan;
 import dev.takeover.engine.plan.PlanOptions;
 import dev.takeover.engine.plan.PlannedPod;
 import dev.takeover.engine.plan.Planner;
@@ -53,9 +54,7 @@ final class TakeoverSequence {
   private Future<Run> plan(Run run) {
     return step(run, Step.PLAN, () -> parts.reader().read(run.nodeName()).compose(view -> {
       run.node = view.node();
-      Ticket.Options o = run.ticket.options();
-      run.plan = Planner.plan(view, new PlanOptions(o.deleteEmptyDirData(), o.force(), o.allowLocalVolumes(),
-          o.allowControlPlane(), config.maxNodesInMaintenance()));
+      run.plan = Planner.plan(view, planOptions(run));
       publish(new EngineEvent.PlanReady(run.id, now(), run.plan));
       NodeRecord earlier = NodeRecord.read(view.node());
       if (earlier != null && earlier.unfinished() && !earlier.run().equals(run.id.run())) {
@@ -66,10 +65,9 @@ final class TakeoverSequence {
         publish(new EngineEvent.Warning(run.id, now(), w));
       }
       if (run.plan.refused()) {
-        return Future.failedFuture(new Run.Stopped(Status.REFUSED,
-            run.plan.refusals().stream().map(Refusal::message).collect(Collectors.joining("; "))));
+        return Future.failedFuture(new Run.Stopped(Status.REFUSED, refusals(run.plan)));
       }
-      if (o.dryRun()) {
+      if (run.ticket.options().dryRun()) {
         return Future.failedFuture(new Run.Stopped(Status.PLANNED, "dry run: nothing was changed"));
       }
       return Future.succeededFuture(run);
@@ -77,33 +75,68 @@ final class TakeoverSequence {
         + r.plan.leftAlone().size() + " left alone");
   }
 
+  private PlanOptions planOptions(Run run) {
+    Ticket.Options o = run.ticket.options();
+    return new PlanOptions(o.deleteEmptyDirData(), o.force(), o.allowLocalVolumes(), o.allowControlPlane(),
+        config.maxNodesInMaintenance());
+  }
+
+  private static String refusals(Plan plan) {
+    return plan.refusals().stream().map(Refusal::message).collect(Collectors.joining("; "));
+  }
+
   /**
-   * Makes the node unschedulable and records the run on it. Whether Takeover cordoned it is decided once: a node
-   * that was already cordoned (by someone, or by an earlier run of ours that was cut off) keeps that answer.
+   * Makes the node unschedulable and records the run on it. Takeover owns the cordon if the node was schedulable
+   * when written, or if a record of Takeover's says the cordon there is Takeover's own (a run cut off, or a node
+   * held for maintenance); never when someone else's cordon is in place. The record is kept only once the
+   * patch went through, or is seen on the node (an answer lost on the way back).
    */
   private Future<Run> cordon(Run run) {
+    NodeRecord[] decided = new NodeRecord[1];
     return step(run, Step.CORDON, () -> kube.nodes.update(run.node, node -> {
-      // Decided on the node as it is when written (the update re-decides after a conflict).
+      // Decided on the node as it is when written (the update decides again after a conflict).
       NodeRecord earlier = NodeRecord.read(node);
       boolean wasCordoned = Boolean.TRUE.equals(node.getSpec().getUnschedulable());
-      boolean ours = earlier != null && earlier.unfinished() ? earlier.cordonedByTakeover() : !wasCordoned;
-      run.record = new NodeRecord(run.id.run(), run.ticket.id(), Step.DRAIN.label(), ours, run.ticket.requester(),
+      boolean ours = !wasCordoned || earlier != null && earlier.cordonedByTakeover();
+      decided[0] = new NodeRecord(run.id.run(), run.ticket.id(), Step.DRAIN.label(), ours, run.ticket.requester(),
           run.started);
-      return new NodeOps.Change(true, run.record.annotations());
-    }).map(node -> {
+      return new NodeOps.Change(true, decided[0].annotations());
+    }).recover(e -> kube.nodes.get(run.nodeName()).transform(ar -> {
+      NodeRecord there = ar.succeeded() && ar.result() != null ? NodeRecord.read(ar.result()) : null;
+      return there != null && run.id.run().equals(there.run()) && Boolean.TRUE.equals(ar.result().getSpec().getUnschedulable())
+          ? Future.succeededFuture(ar.result()) : Future.failedFuture(e);
+    })).map(node -> {
       run.node = node;
+      run.record = decided[0];
       return run;
     }), r -> r.record.cordonedByTakeover() ? "cordoned " + r.nodeName()
         : r.nodeName() + " was already cordoned by someone else: it will stay cordoned");
   }
 
+  /**
+   * Evicts the node's pods. They are listed again now that the node is cordoned, as kubectl drain does: a pod the
+   * scheduler placed there between the plan and the cordon is evicted too (or the run stops, naming it, if the plan
+   * would refuse it).
+   */
   private Future<Run> drain(Run run) {
     Instant deadline = now().plus(run.drainTimeout);
-    return step(run, Step.DRAIN, () -> parts.drain().run(run.plan, deadline, new DrainProgress(parts, run.id))
-        .map(result -> {
-          run.drained = result;
-          return run;
-        }), r -> r.drained.evicted() + " evicted, " + r.drained.deleted() + " deleted");
+    return step(run, Step.DRAIN, () -> parts.reader().read(run.nodeName()).compose(view -> {
+      Plan fresh = Planner.plan(view, planOptions(run));
+      List<String> arrived = fresh.pods().stream().map(p -> p.pod().key())
+          .filter(k -> run.plan.pods().stream().noneMatch(p -> p.pod().key().equals(k))).toList();
+      if (!arrived.isEmpty()) {
+        publish(new EngineEvent.Warning(run.id, now(), "pods placed on " + run.nodeName()
+            + " after the plan, before the cordon: " + String.join(", ", arrived)));
+      }
+      if (fresh.refused()) {
+        return Future.failedFuture("the node's pods changed before the cordon took effect: " + refusals(fresh));
+      }
+      run.plan = fresh;
+      return parts.drain().run(fresh, deadline, new DrainProgress(parts, run.id));
+    }).map(result -> {
+      run.drained = result;
+      return run;
+    }), r -> r.drained.evicted() + " evicted, " + r.drained.deleted() + " deleted");
   }
 
   private Future<Run> confirm(Run run) {
@@ -142,7 +175,9 @@ final class TakeoverSequence {
           : kube.nodes.annotate(run.nodeName(), NodeRecord.erased());
       String why = hold ? "kept cordoned: the maintenance continues (release it with: takeover release --node "
           + run.nodeName() + ")" : "left cordoned, as it was before the run";
-      return write.map(x -> run.outcome(Status.SUCCEEDED, why, NodeState.CORDONED, now()));
+      // The pods moved: a failed annotation does not undo that, and must not trigger the failure policy's uncordon.
+      return write.transform(ar -> Future.succeededFuture(run.outcome(Status.SUCCEEDED, ar.succeeded() ? why
+          : why + "; the node's record could not be updated (" + ar.cause().getMessage() + ")", NodeState.CORDONED, now())));
     }
     return step(run, Step.UNCORDON, () -> kube.nodes.get(run.nodeName())
             .compose(node -> kube.nodes.update(node, n -> new NodeOps.Change(null, NodeRecord.erased())))

@@ -44,6 +44,9 @@ public final class NodeOps {
   private static final int ATTEMPTS = 5;
 
   private Future<Node> update(Node read, Function<Node, Change> decide, int attempt) {
+    if (read == null) {
+      return Future.failedFuture(new KubeFailure("update node", new IllegalStateException("the node no longer exists")));
+    }
     Change change = decide.apply(read);
     String name = read.getMetadata().getName();
     JsonObject metadata = new JsonObject().put("resourceVersion", read.getMetadata().getResourceVersion());
@@ -61,9 +64,7 @@ public final class NodeOps {
           if (KubeCalls.statusOf(e) != 409 || attempt >= ATTEMPTS) {
             return Future.failedFuture(e);
           }
-          return get(name).compose(fresh -> fresh == null
-              ? Future.failedFuture(new KubeFailure(what, new IllegalStateException("the node was deleted")))
-              : update(fresh, decide, attempt + 1));
+          return get(name).compose(fresh -> update(fresh, decide, attempt + 1));
         });
   }
 

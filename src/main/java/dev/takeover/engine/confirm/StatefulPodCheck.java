@@ -103,9 +103,16 @@ public final class StatefulPodCheck {
 
     /** The watch ended with an error (e.g. 410 Gone): watch again, unless the check is over. */
     void rewatch() {
-      if (!result.future().isComplete()) {
-        watchThenRead();
+      rewatchUntilOpen(1);
+    }
+
+    /** Backs off (1 s doubling to 30 s) while the API server cannot be reached; the check's deadline still holds. */
+    void rewatchUntilOpen(int attempt) {
+      if (result.future().isComplete()) {
+        return;
       }
+      watchThenRead().onFailure(e -> vertx.setTimer(Math.min(30_000L, 1000L << Math.min(attempt - 1, 5)),
+          t -> rewatchUntilOpen(attempt + 1)));
     }
 
     void seen(Watcher.Action action, Pod pod) {

@@ -51,7 +51,8 @@ public final class DeletionWait implements AutoCloseable {
     for (PodRef pod : toWatch) {
       w.awaited.put(pod.uid(), new Awaited(pod, Promise.promise()));
     }
-    return w.rewatch().map(w);
+    // If the first read fails, the wait is never handed out: close its watch here, or it would live on.
+    return w.rewatch().map(w).onFailure(e -> w.close());
   }
 
   /** Completes when the pod (one of those given to open) is gone; the caller bounds the wait. */
@@ -110,11 +111,20 @@ public final class DeletionWait implements AutoCloseable {
   }
 
   private void onClosed(Throwable cause) {
+    LOG.info("watch of pods on node {} ended ({}); watching again", node, cause == null ? "closed" : cause.getMessage());
+    rewatchUntilOpen(1);
+  }
+
+  /** Opens the watch again, backing off (1 s doubling to 30 s) while the API server cannot be reached. */
+  private void rewatchUntilOpen(int attempt) {
     if (closed) {
       return;
     }
-    LOG.info("watch of pods on node {} ended ({}); watching again", node, cause == null ? "closed" : cause.getMessage());
-    rewatch().onFailure(e -> LOG.warn("could not watch pods on node {} again: {}", node, e.getMessage()));
+    rewatch().onFailure(e -> {
+      long delay = Math.min(30_000L, 1000L << Math.min(attempt - 1, 5));
+      LOG.warn("could not watch pods on node {} again ({}); retrying in {} ms", node, e.getMessage(), delay);
+      context.owner().setTimer(delay, t -> rewatchUntilOpen(attempt + 1));
+    });
   }
 
   private void settle(String uid) {

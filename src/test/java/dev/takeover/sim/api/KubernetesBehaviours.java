@@ -41,6 +41,14 @@ final class KubernetesBehaviours extends Dispatcher {
       + "\"gitCommit\":\"\",\"gitTreeState\":\"\",\"buildDate\":\"1970-01-01T00:00:00Z\",\"goVersion\":\"go1.23.5\","
       + "\"compiler\":\"gc\",\"platform\":\"linux/amd64\"}";
 
+  /** Where watches are closed (see {@link ClosingOffTheEventLoop}); daemon threads, idle ones end after a minute. */
+  private static final java.util.concurrent.ExecutorService WATCH_CLOSER = new java.util.concurrent.ThreadPoolExecutor(
+      0, Integer.MAX_VALUE, 60, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+        Thread t = new Thread(r, "sim-watch-closer");
+        t.setDaemon(true);
+        return t;
+      });
+
   private final SimStore store;
   private final PodDeletion podDeletion;
   private final Evictions evictions;
@@ -69,6 +77,9 @@ final class KubernetesBehaviours extends Dispatcher {
     }
     if ("PATCH".equals(request.getMethod()) && response.code() == 202) {
       response.setResponseCode(200); // the mock answers 202 to a patch, a real server 200
+    }
+    if (response.getWebSocketListener() != null) {
+      response.withWebSocketUpgrade(new ClosingOffTheEventLoop(response.getWebSocketListener(), WATCH_CLOSER));
     }
     if (response.getWebSocketListener() == null && response.getHeaders().get("Content-Type") == null) {
       response.setHeader("Content-Type", "application/json");
