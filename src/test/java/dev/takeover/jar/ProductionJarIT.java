@@ -106,4 +106,39 @@ class ProductionJarIT {
     assertEquals(0, help.code());
     assertTrue(help.out().contains("takeover run --node NODE"), help.out());
   }
+
+  @Test
+  void stopped_during_a_blocked_drain_the_jar_says_the_node_stays_cordoned_and_how_to_go_on() throws Exception {
+    try (SimulatedCluster cluster = Seed.cluster(SimTiming.fast())) {
+      cluster.scenario().pdb("default", "mysql", b -> b.minAvailable(1).selector("app", "mysql-sts")).apply();
+      Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
+      Path out = dir.resolve("out.txt");
+      Path err = dir.resolve("err.txt");
+      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+          JAR.toString(), "run", "--node", "kube-node02", "--kubeconfig", kubeconfig.toString())
+          .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      try {
+        // Bounded polling of the printed output: the drain is blocked by the budget once this line is there.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.readString(out).contains("blocked  default/mysql-0") && System.nanoTime() < deadline
+            && p.isAlive()) {
+          p.waitFor(100, TimeUnit.MILLISECONDS);
+        }
+        assertTrue(Files.readString(out).contains("blocked  default/mysql-0"), Files.readString(out));
+        p.destroy(); // SIGTERM, as a service manager or Ctrl-C's neighbour would send
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the jar ends on SIGTERM");
+      } finally {
+        p.destroyForcibly();
+      }
+      String stderr = Files.readString(err);
+      assertTrue(stderr.contains("takeover: interrupted at step drain of run "), stderr);
+      assertTrue(stderr.contains("kube-node02 stays cordoned, with Takeover's record on it"), stderr);
+      assertTrue(stderr.contains("takeover release --node kube-node02"), stderr);
+      assertEquals(Boolean.TRUE, cluster.client().nodes().withName("kube-node02").get().getSpec().getUnschedulable());
+
+      Run release = jar("release", "--node", "kube-node02", "--kubeconfig", kubeconfig.toString());
+      assertEquals(0, release.code(), release.out() + release.err());
+      assertEquals(null, cluster.client().nodes().withName("kube-node02").get().getSpec().getUnschedulable());
+    }
+  }
 }
