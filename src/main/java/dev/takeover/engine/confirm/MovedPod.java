@@ -1,15 +1,14 @@
 package dev.takeover.engine.confirm;
 
 import dev.takeover.engine.plan.ClaimBinding;
+import dev.takeover.engine.plan.PodFacts;
 import dev.takeover.engine.plan.PodRef;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.Volume;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
@@ -29,32 +28,13 @@ public final class MovedPod {
         && !old.uid().equals(now.getMetadata().getUid())
         && now.getMetadata().getDeletionTimestamp() == null
         && nodeOf(now) != null && !nodeOf(now).equals(fromNode)
-        && isReady(now)
-        && claimNames(now).equals(claims.stream().map(ClaimBinding::claim).collect(Collectors.toCollection(TreeSet::new)));
-  }
-
-  public static boolean isReady(Pod pod) {
-    if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
-      return false;
-    }
-    return pod.getStatus().getConditions().stream()
-        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        && PodFacts.ready(now)
+        && new TreeSet<>(PodFacts.claimNames(now)).equals(
+            claims.stream().map(ClaimBinding::claim).collect(Collectors.toCollection(TreeSet::new)));
   }
 
   public static String nodeOf(Pod pod) {
     return pod.getSpec() == null ? null : pod.getSpec().getNodeName();
-  }
-
-  static Set<String> claimNames(Pod pod) {
-    Set<String> names = new TreeSet<>();
-    if (pod.getSpec() != null && pod.getSpec().getVolumes() != null) {
-      for (Volume v : pod.getSpec().getVolumes()) {
-        if (v.getPersistentVolumeClaim() != null) {
-          names.add(v.getPersistentVolumeClaim().getClaimName());
-        }
-      }
-    }
-    return names;
   }
 
   /** Where the move stands, in words an operator can act on. */

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Plain questions about one pod, null-safe, shared by the filters and the checks. */
-final class PodFacts {
+public final class PodFacts {
   static final String MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
   static final long DEFAULT_GRACE_PERIOD_SECONDS = 30;
 
@@ -46,7 +46,7 @@ final class PodFacts {
   }
 
   /** Names of the claims the pod mounts through {@code persistentVolumeClaim} volumes, in order. */
-  static List<String> claimNames(Pod pod) {
+  public static List<String> claimNames(Pod pod) {
     return volumes(pod).stream()
         .filter(v -> v.getPersistentVolumeClaim() != null)
         .map(v -> v.getPersistentVolumeClaim().getClaimName())
@@ -55,7 +55,7 @@ final class PodFacts {
         .toList();
   }
 
-  static boolean ready(Pod pod) {
+  public static boolean ready(Pod pod) {
     if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
       return false;
     }
