@@ -44,7 +44,7 @@ public final class ProgressPrinter implements Consumer<JsonObject> {
           + (e.getString("budget") != null ? "PodDisruptionBudget " + e.getString("budget") + " (" + e.getString("message") + ")"
           : e.getString("message")) + "; attempt " + e.getInteger("attempt") + ", next in "
           + Durations.show(e.getLong("retryInMs")));
-      case "takeover.pod.evicted" -> stamped(at, "  " + pad8(e.getString("how")) + " " + e.getString("pod")
+      case "takeover.pod.evicted" -> stamped(at, "  " + pad(e.getString("how")) + " " + e.getString("pod")
           + " (" + e.getInteger("attempts") + (e.getInteger("attempts") == 1 ? " attempt, " : " attempts, ")
           + Durations.show(e.getLong("tookMs")) + ")");
       case "takeover.pod.gone" -> stamped(at, "  gone     " + e.getString("pod") + " ("
@@ -115,11 +115,8 @@ public final class ProgressPrinter implements Consumer<JsonObject> {
     out.println(s);
   }
 
-  private static String pad(String step) {
-    return String.format(Locale.ROOT, "%-8s", step);
-  }
-
-  private static String pad8(String s) {
-    return String.format(Locale.ROOT, "%-8s", s);
+  /** Steps and pod verbs in one column. */
+  private static String pad(String word) {
+    return String.format(Locale.ROOT, "%-8s", word);
   }
 }

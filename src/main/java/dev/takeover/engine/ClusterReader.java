@@ -43,12 +43,14 @@ final class ClusterReader {
   private Future<ClusterView> readAround(Node node, List<Pod> pods) {
     List<Future<PersistentVolumeClaim>> claimReads = new ArrayList<>();
     TreeSet<String> namespaces = new TreeSet<>();
+    java.util.Set<String> claimsRead = new java.util.HashSet<>(); // a claim shared by pods is read once
     for (Pod pod : pods) {
       String ns = pod.getMetadata().getNamespace();
       namespaces.add(ns);
       if (pod.getSpec() != null && pod.getSpec().getVolumes() != null) {
         for (Volume v : pod.getSpec().getVolumes()) {
-          if (v.getPersistentVolumeClaim() != null) {
+          if (v.getPersistentVolumeClaim() != null
+              && claimsRead.add(ns + "/" + v.getPersistentVolumeClaim().getClaimName())) {
             claimReads.add(kube.storage.claim(ns, v.getPersistentVolumeClaim().getClaimName()));
           }
         }

@@ -20,7 +20,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -99,17 +98,6 @@ public final class Engine implements AutoCloseable {
       LOG.info("{}: {} in {} ms{}", id, out.status(), out.took().toMillis(), out.reason().isEmpty() ? "" : ": " + out.reason());
       parts.events().publish(new EngineEvent.RunFinished(id, parts.clock().instant(), out));
     });
-  }
-
-  /** Node names with a run in progress in this engine. */
-  public Future<List<String>> busyNodes() {
-    Promise<List<String>> p = Promise.promise();
-    parts.context().runOnContext(v -> p.complete(List.copyOf(running.keySet())));
-    return p.future();
-  }
-
-  public EventStream events() {
-    return parts.events();
   }
 
   @Override

@@ -25,8 +25,4 @@ public record Outcome(Status status, String reason, Plan plan, List<PodMove> mov
     moves = List.copyOf(moves);
     reason = reason == null ? "" : reason;
   }
-
-  public boolean ok() {
-    return status == Status.SUCCEEDED || status == Status.PLANNED;
-  }
 }

@@ -46,10 +46,6 @@ public final class Kube implements AutoCloseable {
     return calls;
   }
 
-  public KubernetesClient client() {
-    return client;
-  }
-
   @Override
   public void close() {
     calls.close();

@@ -39,10 +39,6 @@ public final class KubeCalls implements AutoCloseable {
     this.pool = vertx.createSharedWorkerExecutor(POOL, workers);
   }
 
-  public Vertx vertx() {
-    return vertx;
-  }
-
   public KubernetesClient client() {
     return client;
   }
