@@ -51,6 +51,9 @@ public final class ProgressPrinter implements Consumer<JsonObject> {
           + Durations.show(e.getLong("tookMs")) + " after eviction)");
       case "takeover.pod.confirmed" -> stamped(at, "  ready    " + move(e));
       case "takeover.warning" -> stamped(at, "  warning  " + e.getString("message"));
+      case "takeover.watch.failing" -> stamped(at, "  warning  watch of " + e.getString("watch") + " failing ("
+          + e.getString("cause") + "); checking by listing every " + every(e.getLong("listingEveryMs")));
+      case "takeover.watch.recovered" -> stamped(at, "  note     watch of " + e.getString("watch") + " works again");
       case "takeover.run.finished" -> {
         finished(e);
         out.flush();
@@ -113,6 +116,11 @@ public final class ProgressPrinter implements Consumer<JsonObject> {
 
   private void line(String s) {
     out.println(s);
+  }
+
+  /** "5 s" rather than "5.00 s" for a period. */
+  private static String every(long millis) {
+    return millis % 1000 == 0 ? millis / 1000 + " s" : Durations.show(millis);
   }
 
   /** Steps and pod verbs in one column. */

@@ -11,9 +11,11 @@ import java.time.Duration;
  * @param onFailure             what to do with the node when drain or confirm fails
  * @param evictionBackoff       retry pacing for evictions refused by a PodDisruptionBudget
  * @param kubeWorkers           size of the worker pool for blocking Kubernetes calls
+ * @param relistPeriod          how often every wait lists what it waits for, whatever its watch says: with
+ *                              watches that never work, a run is at most about this much slower per wait
  */
 public record EngineConfig(Duration drainTimeout, Duration confirmTimeout, int maxNodesInMaintenance,
-                           FailurePolicy onFailure, Backoff evictionBackoff, int kubeWorkers) {
+                           FailurePolicy onFailure, Backoff evictionBackoff, int kubeWorkers, Duration relistPeriod) {
 
   public EngineConfig {
     if (drainTimeout.isNegative() || drainTimeout.isZero() || confirmTimeout.isNegative() || confirmTimeout.isZero()) {
@@ -22,34 +24,41 @@ public record EngineConfig(Duration drainTimeout, Duration confirmTimeout, int m
     if (maxNodesInMaintenance < 1) {
       throw new IllegalArgumentException("maxNodesInMaintenance must be at least 1, got " + maxNodesInMaintenance);
     }
+    if (relistPeriod.isNegative() || relistPeriod.isZero()) {
+      throw new IllegalArgumentException("relistPeriod must be positive");
+    }
     if (kubeWorkers < 1) {
       throw new IllegalArgumentException("kubeWorkers must be at least 1, got " + kubeWorkers);
     }
   }
 
-  /** Drain 10 min, confirm 10 min, one node at a time, uncordon on failure, 5 s PDB backoff, 16 workers. */
+  /** Drain 10 min, confirm 10 min, one node at a time, uncordon on failure, 5 s PDB backoff, 16 workers, re-list every 5 s. */
   public static EngineConfig defaults() {
     return new EngineConfig(Duration.ofMinutes(10), Duration.ofMinutes(10), 1, FailurePolicy.UNCORDON,
-        Backoff.defaults(), 16);
+        Backoff.defaults(), 16, Duration.ofSeconds(5));
+  }
+
+  public EngineConfig withRelistPeriod(Duration d) {
+    return new EngineConfig(drainTimeout, confirmTimeout, maxNodesInMaintenance, onFailure, evictionBackoff, kubeWorkers, d);
   }
 
   public EngineConfig withDrainTimeout(Duration d) {
-    return new EngineConfig(d, confirmTimeout, maxNodesInMaintenance, onFailure, evictionBackoff, kubeWorkers);
+    return new EngineConfig(d, confirmTimeout, maxNodesInMaintenance, onFailure, evictionBackoff, kubeWorkers, relistPeriod);
   }
 
   public EngineConfig withConfirmTimeout(Duration d) {
-    return new EngineConfig(drainTimeout, d, maxNodesInMaintenance, onFailure, evictionBackoff, kubeWorkers);
+    return new EngineConfig(drainTimeout, d, maxNodesInMaintenance, onFailure, evictionBackoff, kubeWorkers, relistPeriod);
   }
 
   public EngineConfig withMaxNodesInMaintenance(int n) {
-    return new EngineConfig(drainTimeout, confirmTimeout, n, onFailure, evictionBackoff, kubeWorkers);
+    return new EngineConfig(drainTimeout, confirmTimeout, n, onFailure, evictionBackoff, kubeWorkers, relistPeriod);
   }
 
   public EngineConfig withOnFailure(FailurePolicy p) {
-    return new EngineConfig(drainTimeout, confirmTimeout, maxNodesInMaintenance, p, evictionBackoff, kubeWorkers);
+    return new EngineConfig(drainTimeout, confirmTimeout, maxNodesInMaintenance, p, evictionBackoff, kubeWorkers, relistPeriod);
   }
 
   public EngineConfig withEvictionBackoff(Backoff b) {
-    return new EngineConfig(drainTimeout, confirmTimeout, maxNodesInMaintenance, onFailure, b, kubeWorkers);
+    return new EngineConfig(drainTimeout, confirmTimeout, maxNodesInMaintenance, onFailure, b, kubeWorkers, relistPeriod);
   }
 }

@@ -9,6 +9,7 @@ import dev.takeover.engine.drain.Evictor;
 import dev.takeover.engine.events.EngineEvent;
 import dev.takeover.engine.events.EventStream;
 import dev.takeover.kube.Kube;
+import dev.takeover.kube.ListWatches;
 import dev.takeover.kube.NodeInformer;
 import dev.takeover.ticket.Ticket;
 import io.vertx.core.Context;
@@ -34,7 +35,7 @@ public final class Engine implements AutoCloseable {
 
   /** What the steps share, built once. */
   record Parts(Vertx vertx, Context context, Kube kube, EngineConfig config, EventStream events, Clock clock,
-               ClusterReader reader, Drain drain, StatefulPodCheck check) {}
+               ClusterReader reader, ListWatches watches, Drain drain, StatefulPodCheck check) {}
 
   private final Parts parts;
   private final NodeInformer nodes;
@@ -53,8 +54,9 @@ public final class Engine implements AutoCloseable {
       NodeInformer nodes = new NodeInformer(kube.calls());
       Evictor evictor = new Evictor(vertx, kube.pods, config.evictionBackoff(), clock,
           () -> ThreadLocalRandom.current().nextDouble());
-      Parts parts = new Parts(vertx, context, kube, config, events, clock, new ClusterReader(kube, nodes),
-          new Drain(context, kube.pods, evictor, clock), new StatefulPodCheck(vertx, context, kube.pods, kube.storage, clock));
+      ListWatches watches = new ListWatches(context, kube.calls(), config.relistPeriod());
+      Parts parts = new Parts(vertx, context, kube, config, events, clock, new ClusterReader(kube, nodes), watches,
+          new Drain(watches, kube.pods, evictor, clock), new StatefulPodCheck(watches, clock));
       nodes.start().map(x -> new Engine(parts, nodes)).onComplete(started);
     });
     return started.future();

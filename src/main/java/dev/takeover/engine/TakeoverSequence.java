@@ -42,6 +42,7 @@ final class TakeoverSequence {
   }
 
   Future<Outcome> run(Run run) {
+    run.watches = new WatchReport(parts.events(), run.id, parts.clock());
     return plan(run)                 // list the node's pods, classify each, refuse what would hang Pending
         .compose(this::cordon)       // mark the node unschedulable, and as ours only if it was not already
         .compose(this::drain)        // evict with a UID precondition; PDB 429 → back off; watch for deletion
@@ -132,7 +133,7 @@ final class TakeoverSequence {
         return Future.failedFuture("the node's pods changed before the cordon took effect: " + refusals(fresh));
       }
       run.plan = fresh;
-      return parts.drain().run(fresh, deadline, new DrainProgress(parts, run.id));
+      return parts.drain().run(fresh, deadline, new DrainProgress(parts, run.id), run.watches);
     }).map(result -> {
       run.drained = result;
       return run;
@@ -148,7 +149,7 @@ final class TakeoverSequence {
           List<Future<PodMove>> checks = new ArrayList<>();
           for (PlannedPod p : stateful) {
             Instant evictedAt = run.drained.acceptedAt().getOrDefault(p.pod().uid(), run.started);
-            checks.add(check.confirm(p.pod(), run.nodeName(), p.claims(), evictedAt, deadline)
+            checks.add(check.confirm(p.pod(), run.nodeName(), p.claims(), evictedAt, deadline, run.watches)
                 .onSuccess(move -> {
                   run.moves.add(move);
                   publish(new EngineEvent.PodConfirmed(run.id, now(), move));

@@ -81,6 +81,30 @@ public final class KubeCalls implements AutoCloseable {
     return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
   }
 
+  /**
+   * Lists a scope once, without fabric8's retries (the list-watch lists again on its own schedule), on the worker
+   * pool; the list carries the resourceVersion to watch from.
+   */
+  public <T extends io.fabric8.kubernetes.api.model.HasMetadata> Future<io.fabric8.kubernetes.api.model.KubernetesResourceList<T>> list(
+      WatchScope<T> scope) {
+    io.fabric8.kubernetes.api.model.ListOptions options = new io.fabric8.kubernetes.api.model.ListOptionsBuilder()
+        .withFieldSelector(scope.fieldSelector()).withLabelSelector(scope.labelSelector()).build();
+    return blocking("list " + scope.what(), () -> scope.namespace() == null
+        ? noRetryClient.resources(scope.type()).inAnyNamespace().list(options)
+        : noRetryClient.resources(scope.type()).inNamespace(scope.namespace()).list(options));
+  }
+
+  /** Opens one watch request ({@code apiPath} with its query) on a websocket; see {@link WatchConnection}. */
+  Future<WatchConnection> watch(String apiPath, Context context, WatchConnection.Handler handler) {
+    URI uri = URI.create(stripSlash(client.getMasterUrl().toString()) + apiPath);
+    return WatchConnection.open(noRetryClient.getHttpClient(), uri, context, handler);
+  }
+
+  /** fabric8's (de)serialization, for objects read off a watch. */
+  public io.fabric8.kubernetes.client.utils.KubernetesSerialization serialization() {
+    return client.getKubernetesSerialization();
+  }
+
   /** HTTP status of a fabric8 failure, or 0 when there was no answer. */
   public static int statusOf(Throwable e) {
     Throwable t = e instanceof KubeFailure kf ? kf.getCause() : e;

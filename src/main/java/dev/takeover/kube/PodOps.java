@@ -2,19 +2,14 @@ package dev.takeover.kube;
 
 import dev.takeover.engine.plan.PodRef;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 
-/** Pods: list a node's pods, evict and delete with a UID precondition, watch. */
+/** Pods: list a node's pods, evict and delete with a UID precondition (waits go through {@link ListWatch}). */
 public final class PodOps {
   private final KubeCalls calls;
 
@@ -57,36 +52,6 @@ public final class PodOps {
 
   private static JsonObject preconditions(PodRef pod) {
     return new JsonObject().put("preconditions", new JsonObject().put("uid", pod.uid()));
-  }
-
-  /**
-   * Watches the node's pods (server-side field selector). Events arrive on a fabric8 thread; the handler must
-   * hop to its own context. {@code onClose} is called when the watch ends with an error (e.g. 410 Gone).
-   */
-  public Future<Watch> watchNode(String node, BiConsumer<Watcher.Action, Pod> onEvent, Consumer<Throwable> onClose) {
-    return calls.blocking("watch pods on node " + node, () -> calls.client().pods().inAnyNamespace()
-        .withField("spec.nodeName", node).watch(watcher(onEvent, onClose)));
-  }
-
-  /** Watches one pod name in a namespace, whatever its uid (a StatefulSet pod keeps its name across moves). */
-  public Future<Watch> watchName(String namespace, String name, BiConsumer<Watcher.Action, Pod> onEvent,
-                                 Consumer<Throwable> onClose) {
-    return calls.blocking("watch pod " + namespace + "/" + name, () -> calls.client().pods().inNamespace(namespace)
-        .withName(name).watch(watcher(onEvent, onClose)));
-  }
-
-  private static Watcher<Pod> watcher(BiConsumer<Watcher.Action, Pod> onEvent, Consumer<Throwable> onClose) {
-    return new Watcher<>() {
-      @Override
-      public void eventReceived(Action action, Pod pod) {
-        onEvent.accept(action, pod);
-      }
-
-      @Override
-      public void onClose(WatcherException cause) {
-        onClose.accept(cause);
-      }
-    };
   }
 
   /** What the API server answered to an eviction or a delete. */

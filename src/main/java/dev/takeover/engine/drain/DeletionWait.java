@@ -1,144 +1,176 @@
 package dev.takeover.engine.drain;
 
 import dev.takeover.engine.plan.PodRef;
-import dev.takeover.kube.PodOps;
+import dev.takeover.kube.ListWatch;
+import dev.takeover.kube.ListWatches;
+import dev.takeover.kube.WatchHealth;
+import dev.takeover.kube.WatchScope;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Tells when pods are gone from a node, by one watch on the node's pods (never by polling, never a watch on the
- * whole cluster). A pod counts as gone when a DELETED event carries its uid, or when the name is held by a
- * pod with another uid (a StatefulSet already recreated it) — as kubectl's waitForDelete does.
- *
- * <p>The watch is opened first, then the node's pods are listed once: a pod that went before the watch
- * opened is not missed (Strimzi's watch-then-check). If the watch ends with an error, it is opened again and
- * the list re-read. All state is touched on the owning Vert.x context only.
+ * Tells when pods are gone from a node, from one list-watch of the node's pods (never the whole cluster's). A pod
+ * counts as gone when it is deleted, or when its name is held by a pod with another uid (a StatefulSet already
+ * recreated it), as kubectl's waitForDelete says. The watch brings the news fast; the safety re-list brings it
+ * anyway when the watch fails. What was last seen of each pod is kept, so that a timeout says what it knows.
+ * All state is touched on the owning Vert.x context only.
  */
 public final class DeletionWait implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(DeletionWait.class);
+  static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
 
-  private final Context context;
-  private final PodOps pods;
-  private final String node;
+  private final Clock clock;
   private final Map<String, Awaited> awaited = new HashMap<>(); // by uid
-  private Watch watch;
-  private boolean closed;
+  private ListWatch<Pod> pods;
+  private Future<Void> lastLook;
 
-  private record Awaited(PodRef pod, Promise<Void> gone) {}
+  /** One awaited pod and what was last seen of it. */
+  private static final class Awaited {
+    final PodRef pod;
+    final Promise<Void> gone = Promise.promise();
+    Pod last;
+    Instant lastAt;
+    String replacedBy;
 
-  private DeletionWait(Context context, PodOps pods, String node) {
-    this.context = context;
-    this.pods = pods;
-    this.node = node;
+    Awaited(PodRef pod) {
+      this.pod = pod;
+    }
+  }
+
+  private DeletionWait(Clock clock) {
+    this.clock = clock;
   }
 
   /**
-   * Opens the watch on the node's pods for the given pods (all of them registered before the first list, so
-   * none can slip between the two); call on the owning context.
+   * Lists the node's pods and starts watching them, for the given pods (all registered before the first list,
+   * so that none can slip between the two); call on the owning context.
    */
-  public static Future<DeletionWait> open(Context context, PodOps pods, String node, List<PodRef> toWatch) {
-    DeletionWait w = new DeletionWait(context, pods, node);
+  public static Future<DeletionWait> open(ListWatches watches, String node, List<PodRef> toWatch, WatchHealth health,
+                                          Clock clock) {
+    DeletionWait w = new DeletionWait(clock);
     for (PodRef pod : toWatch) {
-      w.awaited.put(pod.uid(), new Awaited(pod, Promise.promise()));
+      w.awaited.put(pod.uid(), new Awaited(pod));
     }
-    // If the first read fails, the wait is never handed out: close its watch here, or it would live on.
-    return w.rewatch().map(w).onFailure(e -> w.close());
+    return watches.start(WatchScope.podsOnNode(node), health, new ListWatch.Listener<>() {
+      @Override
+      public void listed(List<Pod> items) {
+        w.listed(items);
+      }
+
+      @Override
+      public void changed(Watcher.Action action, Pod pod) {
+        w.changed(action, pod);
+      }
+    }).map(lw -> {
+      w.pods = lw;
+      return w;
+    });
   }
 
   /** Completes when the pod (one of those given to open) is gone; the caller bounds the wait. */
   public Future<Void> gone(PodRef pod) {
+    return awaited(pod).gone.future();
+  }
+
+  /** Reads the node's pods once more (one read shared by every pod whose wait ends now), e.g. at the deadline. */
+  public Future<Void> lastLook() {
+    if (lastLook == null || lastLook.isComplete()) {
+      lastLook = pods == null ? Future.succeededFuture() : pods.listNow().otherwiseEmpty();
+    }
+    return lastLook;
+  }
+
+  /**
+   * What was last seen of a pod that is not gone, in words: "still running (Running, Ready) as of 10:00:01.234",
+   * "terminating since 10:00:00.000 (grace period 30 s), as of 10:00:09.876".
+   */
+  public String lastSeen(PodRef pod) {
+    Awaited a = awaited(pod);
+    if (a.gone.future().isComplete()) {
+      return a.replacedBy != null ? "replaced by a pod with uid " + a.replacedBy : "gone";
+    }
+    if (a.last == null) {
+      return "never read since the eviction";
+    }
+    String asOf = " as of " + TIME.format(a.lastAt) + (pods != null && pods.lastListed() != null
+        ? ", last listed at " + TIME.format(pods.lastListed()) : "");
+    String deletion = a.last.getMetadata().getDeletionTimestamp();
+    if (deletion != null) {
+      // deletionTimestamp is when the grace period ends; it began that long before.
+      Long grace = a.last.getMetadata().getDeletionGracePeriodSeconds();
+      Instant due = Instant.parse(deletion);
+      return "terminating since " + TIME.format(grace == null ? due : due.minusSeconds(grace))
+          + (grace == null ? "" : " (grace period " + grace + " s)") + "," + asOf;
+    }
+    String phase = a.last.getStatus() == null ? null : a.last.getStatus().getPhase();
+    return "still running (" + (phase == null ? "phase unknown" : phase) + ", not marked for deletion)," + asOf;
+  }
+
+  private Awaited awaited(PodRef pod) {
     Awaited a = awaited.get(pod.uid());
     if (a == null) {
       throw new IllegalArgumentException(pod + " was not given to open()");
     }
-    return a.gone().future();
+    return a;
   }
 
-  /** Reads the node's pods once and settles every awaited pod that is no longer there. */
-  public Future<Void> recheck() {
-    return pods.onNode(node).map(list -> {
-      Map<String, Pod> byKey = new HashMap<>();
-      for (Pod p : list) {
-        byKey.put(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(), p);
-      }
-      for (Awaited a : List.copyOf(awaited.values())) {
-        Pod now = byKey.get(a.pod().key());
-        if (now == null || !a.pod().uid().equals(now.getMetadata().getUid())) {
-          settle(a.pod().uid());
-        }
-      }
-      return null;
-    });
-  }
-
-  private Future<Void> rewatch() {
-    return pods.watchNode(node,
-            (action, pod) -> context.runOnContext(v -> onEvent(action, pod)),
-            cause -> context.runOnContext(v -> onClosed(cause)))
-        .compose(w -> {
-          if (closed) {
-            w.close();
-            return Future.succeededFuture();
-          }
-          watch = w;
-          return recheck();
-        });
-  }
-
-  private void onEvent(Watcher.Action action, Pod pod) {
-    String uid = pod.getMetadata().getUid();
-    if (action == Watcher.Action.DELETED) {
-      settle(uid);
-      return;
+  private void listed(List<Pod> items) {
+    Map<String, Pod> byKey = new HashMap<>();
+    for (Pod p : items) {
+      byKey.put(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(), p);
     }
-    // Same name, other uid: the pod we waited for has been replaced, so it is gone.
-    String key = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
-    for (Awaited a : List.copyOf(awaited.values())) {
-      if (a.pod().key().equals(key) && !a.pod().uid().equals(uid)) {
-        settle(a.pod().uid());
+    for (Awaited a : awaited.values()) {
+      Pod now = byKey.get(a.pod.key());
+      if (now == null) {
+        a.gone.tryComplete();
+      } else {
+        seen(a, now);
       }
     }
   }
 
-  private void onClosed(Throwable cause) {
-    LOG.info("watch of pods on node {} ended ({}); watching again", node, cause == null ? "closed" : cause.getMessage());
-    rewatchUntilOpen(1);
-  }
-
-  /** Opens the watch again, backing off (1 s doubling to 30 s) while the API server cannot be reached. */
-  private void rewatchUntilOpen(int attempt) {
-    if (closed) {
-      return;
-    }
-    rewatch().onFailure(e -> {
-      long delay = Math.min(30_000L, 1000L << Math.min(attempt - 1, 5));
-      LOG.warn("could not watch pods on node {} again ({}); retrying in {} ms", node, e.getMessage(), delay);
-      context.owner().setTimer(delay, t -> rewatchUntilOpen(attempt + 1));
-    });
-  }
-
-  private void settle(String uid) {
-    Awaited a = awaited.get(uid);
+  private void changed(Watcher.Action action, Pod pod) {
+    Awaited a = awaited.get(pod.getMetadata().getUid());
     if (a != null) {
-      a.gone().tryComplete();
+      if (action == Watcher.Action.DELETED) {
+        a.gone.tryComplete();
+      } else {
+        seen(a, pod);
+      }
+      return;
     }
+    // Same name, other uid: the pod waited for has been replaced, so it is gone.
+    String key = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+    for (Awaited other : awaited.values()) {
+      if (other.pod.key().equals(key) && action != Watcher.Action.DELETED) {
+        seen(other, pod);
+      }
+    }
+  }
+
+  private void seen(Awaited a, Pod now) {
+    if (!a.pod.uid().equals(now.getMetadata().getUid())) {
+      a.replacedBy = now.getMetadata().getUid();
+      a.gone.tryComplete();
+      return;
+    }
+    a.last = now;
+    a.lastAt = clock.instant();
   }
 
   @Override
   public void close() {
-    closed = true;
-    if (watch != null) {
-      watch.close();
+    if (pods != null) {
+      pods.close();
     }
   }
 }

@@ -5,7 +5,8 @@ import dev.takeover.engine.plan.PlannedPod;
 import dev.takeover.engine.plan.PodRef;
 import dev.takeover.kube.PodOps;
 import dev.takeover.kube.PodOps.EvictionAnswer;
-import io.vertx.core.Context;
+import dev.takeover.kube.ListWatches;
+import dev.takeover.kube.WatchHealth;
 import io.vertx.core.Future;
 
 import java.time.Clock;
@@ -34,23 +35,23 @@ public final class Drain {
   /** When each evicted pod's eviction was accepted: the confirm step measures time to Ready from there. */
   public record Result(Map<String, Instant> acceptedAt, int evicted, int deleted) {}
 
-  private final Context context;
+  private final ListWatches watches;
   private final PodOps pods;
   private final Evictor evictor;
   private final Clock clock;
 
-  public Drain(Context context, PodOps pods, Evictor evictor, Clock clock) {
-    this.context = context;
+  public Drain(ListWatches watches, PodOps pods, Evictor evictor, Clock clock) {
+    this.watches = watches;
     this.pods = pods;
     this.evictor = evictor;
     this.clock = clock;
   }
 
-  /** Call on the owning context. */
-  public Future<Result> run(Plan plan, Instant deadline, Listener listener) {
+  /** Call on the owning context; {@code health} hears about the node's pod watch if it keeps failing. */
+  public Future<Result> run(Plan plan, Instant deadline, Listener listener, WatchHealth health) {
     List<PodRef> toEvict = plan.toEvict().stream().map(PlannedPod::pod).toList();
     Map<String, Instant> acceptedAt = new HashMap<>();
-    return DeletionWait.open(context, pods, plan.node(), toEvict).compose(wait -> {
+    return DeletionWait.open(watches, plan.node(), toEvict, health, clock).compose(wait -> {
       List<Future<?>> all = new ArrayList<>();
       for (PlannedPod p : plan.toDelete()) {
         all.add(deleteFinished(p.pod(), listener));
@@ -100,9 +101,10 @@ public final class Drain {
       acceptedAt.put(pod.uid(), accepted);
       listener.evicted(evicted);
       long left = Math.max(1, Duration.between(accepted, deadline).toMillis());
+      // At the deadline, one more read before giving up: a pod gone unseen is gone, not a failure.
       return wait.gone(pod).timeout(left, TimeUnit.MILLISECONDS)
-          .recover(e -> Future.failedFuture(pod.key() + ": evicted, but still terminating when the drain timed out"
-              + " (its grace period is " + planned.gracePeriodSeconds() + "s)"))
+          .recover(e -> wait.lastLook().compose(v -> wait.gone(pod).isComplete() ? Future.<Void>succeededFuture()
+              : Future.failedFuture(pod.key() + ": evicted, but " + wait.lastSeen(pod) + " when the drain timed out")))
           .map(v -> {
             listener.gone(pod, Duration.between(accepted, clock.instant()));
             return null;

@@ -147,6 +147,27 @@ public sealed interface EngineEvent {
     }
   }
 
+  /**
+   * A watch the run depends on keeps failing (or stays silent while lists show changes); the run goes on by
+   * listing every {@code listingEvery}. Published once per cause, and again only when the cause changes.
+   */
+  record WatchFailing(RunId run, Instant at, String watch, String cause, Duration listingEvery) implements EngineEvent {
+    public String type() { return "takeover.watch.failing"; }
+
+    public JsonObject fields() {
+      return new JsonObject().put("watch", watch).put("cause", cause).put("listingEveryMs", listingEvery.toMillis());
+    }
+  }
+
+  /** A watch reported failing works again. */
+  record WatchRecovered(RunId run, Instant at, String watch) implements EngineEvent {
+    public String type() { return "takeover.watch.recovered"; }
+
+    public JsonObject fields() {
+      return new JsonObject().put("watch", watch);
+    }
+  }
+
   /** Something the operator should know that does not stop the run. */
   record Warning(RunId run, Instant at, String message) implements EngineEvent {
     public String type() { return "takeover.warning"; }

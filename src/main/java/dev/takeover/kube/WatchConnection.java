@@ -1,0 +1,160 @@
+package dev.takeover.kube;
+
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.fabric8.kubernetes.client.http.WebSocket;
+import io.fabric8.kubernetes.client.http.WebSocketHandshakeException;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One watch request: the events of a collection after a resourceVersion, on a websocket (as fabric8 and the API
+ * server's websocket path do). Unlike fabric8's own watch, it hides nothing: every event, ERROR ones included,
+ * reaches the handler, and so does the way the connection ended, so the caller decides whether to re-list.
+ * Callbacks run on the caller's context, one at a time.
+ */
+final class WatchConnection {
+
+  interface Handler {
+    /** A watch event: type ADDED, MODIFIED, DELETED, BOOKMARK or ERROR, and its object as the server sent it. */
+    void event(String type, JsonObject object);
+
+    /** The connection ended without being asked to; {@code cause} is null when the server closed it normally. */
+    void ended(String cause);
+  }
+
+  private final Context context;
+  private volatile boolean closing;
+  private volatile WebSocket socket;
+
+  private WatchConnection(Context context) {
+    this.context = context;
+  }
+
+  /**
+   * Opens the watch. Fails when the server refuses it (its status and message, e.g. "HTTP 429: …" from flow
+   * control) or cannot be reached; completes once the websocket is open.
+   */
+  static Future<WatchConnection> open(HttpClient http, URI uri, Context context, Handler handler) {
+    WatchConnection c = new WatchConnection(context);
+    Promise<WatchConnection> opened = Promise.promise();
+    String origin = uri.getScheme() + "://" + uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
+    http.newWebSocketBuilder().uri(uri).header("Origin", origin).connectTimeout(10, TimeUnit.SECONDS)
+        .buildAsync(c.listener(handler))
+        .whenComplete((ws, e) -> context.runOnContext(v -> {
+          if (e != null) {
+            opened.fail(refusal(e));
+          } else if (c.closing) {
+            ws.sendClose(1000, null);
+            opened.complete(c);
+          } else {
+            c.socket = ws;
+            opened.complete(c);
+          }
+        }));
+    return opened.future();
+  }
+
+  /** Closes the connection; the handler hears nothing more. */
+  void close() {
+    closing = true;
+    WebSocket ws = socket;
+    if (ws != null) {
+      ws.sendClose(1000, null);
+    }
+  }
+
+  private WebSocket.Listener listener(Handler handler) {
+    return new WebSocket.Listener() {
+      @Override
+      public void onMessage(WebSocket ws, String text) {
+        JsonObject event;
+        try {
+          event = new JsonObject(text);
+        } catch (RuntimeException e) {
+          event = new JsonObject().put("type", "ERROR").put("object", new JsonObject()
+              .put("kind", "Status").put("message", "unreadable watch event: " + e.getMessage()));
+        }
+        JsonObject parsed = event;
+        context.runOnContext(v -> {
+          if (!closing) {
+            handler.event(parsed.getString("type", ""), parsed.getJsonObject("object", new JsonObject()));
+          }
+        });
+        ws.request();
+      }
+
+      @Override
+      public void onMessage(WebSocket ws, java.nio.ByteBuffer bytes) {
+        onMessage(ws, java.nio.charset.StandardCharsets.UTF_8.decode(bytes).toString());
+      }
+
+      @Override
+      public void onClose(WebSocket ws, int code, String reason) {
+        ws.sendClose(code, reason);
+        ended(code == 1000 ? null : "connection closed by the server (websocket code " + code
+            + (reason == null || reason.isEmpty() ? "" : ", " + reason) + ")");
+      }
+
+      @Override
+      public void onError(WebSocket ws, Throwable error) {
+        ended("connection lost: " + KubeFailure.describe(error));
+      }
+
+      private void ended(String cause) {
+        context.runOnContext(v -> {
+          if (!closing) {
+            closing = true;
+            handler.ended(cause);
+          }
+        });
+      }
+    };
+  }
+
+  /** "HTTP 403: pods is forbidden: …" for a refused upgrade, or what went wrong on the way. */
+  private static Throwable refusal(Throwable e) {
+    Throwable t = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (t instanceof WebSocketHandshakeException wshe && wshe.getResponse() != null) {
+      HttpResponse<?> r = wshe.getResponse();
+      String message = statusMessage(r);
+      return new WatchRefused(r.code(), message, r.header("Retry-After"));
+    }
+    return new WatchRefused(0, KubeFailure.describe(t), null);
+  }
+
+  private static String statusMessage(HttpResponse<?> r) {
+    String text;
+    try {
+      text = r.bodyString();
+    } catch (java.io.IOException | RuntimeException e) {
+      text = null;
+    }
+    if (text != null && !text.isBlank()) {
+      try {
+        return new JsonObject(text).getString("message", text);
+      } catch (RuntimeException notJson) {
+        return text.length() > 200 ? text.substring(0, 200) : text;
+      }
+    }
+    return r.message() == null ? "" : r.message();
+  }
+
+  /** The server did not open the watch: {@code status} 0 when there was no answer at all. */
+  static final class WatchRefused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final int status;
+    final String retryAfter;
+
+    WatchRefused(int status, String message, String retryAfter) {
+      super(status > 0 ? "HTTP " + status + ": " + message : message, null, false, false);
+      this.status = status;
+      this.retryAfter = retryAfter;
+    }
+  }
+}

@@ -1,0 +1,23 @@
+package dev.takeover.kube;
+
+import java.time.Duration;
+
+/**
+ * Told when a watch keeps failing and when it works again, so that the operator sees it without --verbose. A
+ * failing watch does not stop anything: the list-watch settles its wait by listing until it works again.
+ */
+public interface WatchHealth {
+  /** {@code what} (e.g. "pods on kube-node02") is failing for {@code cause}; it is now checked by listing. */
+  void failing(String what, String cause, Duration listingEvery);
+
+  /** {@code what} works again after it was reported failing. */
+  void recovered(String what);
+
+  WatchHealth NONE = new WatchHealth() {
+    @Override
+    public void failing(String what, String cause, Duration listingEvery) {}
+
+    @Override
+    public void recovered(String what) {}
+  };
+}
