@@ -64,8 +64,13 @@ public final class PodOps {
       GONE,
       /** 429: a PodDisruptionBudget forbids it now. */
       BLOCKED,
-      /** Anything else that may pass later (409 conflict, 5xx, throttling without a budget). */
+      /** Anything else that may pass later (a conflict on the budget, 5xx, throttling without a budget). */
       RETRY,
+      /**
+       * A 409 whose body does not say what conflicted: the pod is read again by name to know whether the planned
+       * pod is gone (absent, or its name now held by another uid) or the conflict was passing.
+       */
+      CONFLICT,
       /** An answer that will not change by retrying (403, 400, several budgets for one pod). */
       REFUSED
     }
@@ -85,17 +90,37 @@ public final class PodOps {
       if (code == 404) {
         return new EvictionAnswer(Kind.GONE, code, message, null, null);
       }
-      if (code == 409 && message.contains("precondition")) {
-        return new EvictionAnswer(Kind.GONE, code, message, null, null);
+      if (code == 409) {
+        return new EvictionAnswer(conflictKind(status, message), code, message, null, retryAfter);
       }
       if (code == 429) {
         String budget = budgetOf(status);
         return new EvictionAnswer(budget == null ? Kind.RETRY : Kind.BLOCKED, code, message, budget, retryAfter);
       }
-      if (code == 409 || code >= 500 && !message.contains("more than one PodDisruptionBudget")) {
+      if (code >= 500 && !message.contains("more than one PodDisruptionBudget")) {
         return new EvictionAnswer(Kind.RETRY, code, message, null, retryAfter);
       }
       return new EvictionAnswer(Kind.REFUSED, code, message, null, null);
+    }
+
+    /**
+     * What a 409 on an eviction means, read as the API server builds it. The UID precondition is checked in
+     * rest.BeforeDelete, whose Conflict names the object's <em>kind</em> ({@code details.kind: "Pod"},
+     * evict-409-uid-precondition); the same check in storage says "Precondition failed: UID in precondition" on
+     * {@code pods}. An ordinary optimistic-concurrency conflict names a resource ({@code pods},
+     * {@code poddisruptionbudgets}) and says "the object has been modified": worth retrying. Any other wording
+     * is settled by reading the pod again.
+     */
+    private static Kind conflictKind(JsonObject status, String message) {
+      JsonObject details = status.getJsonObject("details", new JsonObject());
+      String lower = message.toLowerCase(java.util.Locale.ROOT);
+      if ("Pod".equals(details.getString("kind")) || lower.contains("precondition") && lower.contains("uid")) {
+        return Kind.GONE;
+      }
+      if (lower.contains("the object has been modified")) {
+        return Kind.RETRY;
+      }
+      return Kind.CONFLICT;
     }
 
     /**

@@ -199,4 +199,50 @@ class EngineFaultsTest {
     assertEquals(Outcome.Status.SUCCEEDED, released.status(), released.reason());
     assertFalse(Boolean.TRUE.equals(node().getSpec().getUnschedulable()));
   }
+
+  /**
+   * The eviction of mysql-0 is answered once with a 409 whose body says nothing known; when {@code replaced}, the
+   * pod is deleted at once first (its StatefulSet recreates it with another uid).
+   */
+  private void oneUnexplainedConflict(boolean replaced) {
+    AtomicBoolean once = new AtomicBoolean();
+    fault.set((r, next) -> {
+      if ("POST".equals(r.getMethod()) && r.getPath().endsWith("/pods/mysql-0/eviction") && once.compareAndSet(false, true)) {
+        if (replaced) {
+          next.dispatch(new RecordedRequest(r.getHttpVersion(), io.fabric8.mockwebserver.dsl.HttpMethod.DELETE,
+              "/api/v1/namespaces/default/pods/mysql-0", r.getHeaders().newBuilder().set("Content-Type", "application/json")
+              .build(), new Buffer("{\"gracePeriodSeconds\":0}".getBytes(StandardCharsets.UTF_8))));
+        }
+        return new MockResponse().setResponseCode(409).setHeader("Content-Type", "application/json")
+            .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"a wording"
+                + " no release of Kubernetes uses\",\"reason\":\"Conflict\",\"code\":409}");
+      }
+      return null;
+    });
+  }
+
+  private JsonObject evicted(String pod) {
+    return events.stream().filter(e -> "takeover.pod.evicted".equals(e.getString("type")) && pod.equals(e.getString("pod")))
+        .findFirst().orElseThrow();
+  }
+
+  @Test
+  void a_conflict_of_unknown_wording_on_a_pod_still_there_is_read_again_and_retried_not_taken_for_gone() throws Exception {
+    oneUnexplainedConflict(false);
+    Outcome out = run(Ticket.takeover(NODE, null, "test", "", ""));
+
+    assertEquals(Outcome.Status.SUCCEEDED, out.status(), out.reason());
+    assertEquals("evicted", evicted("default/mysql-0").getString("how"));
+    assertEquals(2, evicted("default/mysql-0").getInteger("attempts"));
+  }
+
+  @Test
+  void a_conflict_of_unknown_wording_after_the_pod_was_replaced_is_read_again_and_taken_for_gone() throws Exception {
+    oneUnexplainedConflict(true);
+    Outcome out = run(Ticket.takeover(NODE, null, "test", "", ""));
+
+    assertEquals(Outcome.Status.SUCCEEDED, out.status(), out.reason());
+    assertEquals("already-gone", evicted("default/mysql-0").getString("how"));
+    assertEquals(1, evicted("default/mysql-0").getInteger("attempts"));
+  }
 }

@@ -39,6 +39,29 @@ class EvictionAnswerTest {
   }
 
   @Test
+  void a_409_naming_the_pod_kind_is_the_uid_precondition_whatever_its_wording() {
+    // rest.BeforeDelete names the object's kind ("Pod"), where an ordinary conflict names a resource ("pods").
+    EvictionAnswer a = EvictionAnswer.of(409, "{\"kind\":\"Status\",\"message\":\"Operation cannot be fulfilled on"
+        + " Pod \\\"mysql-0\\\": worded otherwise\",\"reason\":\"Conflict\",\"details\":{\"name\":\"mysql-0\","
+        + "\"kind\":\"Pod\"},\"code\":409}", null);
+    assertEquals(EvictionAnswer.Kind.GONE, a.kind());
+  }
+
+  @Test
+  void a_409_from_the_storage_precondition_check_means_gone_too() {
+    EvictionAnswer a = EvictionAnswer.of(409, "{\"kind\":\"Status\",\"message\":\"Operation cannot be fulfilled on"
+        + " pods \\\"mysql-0\\\": Precondition failed: UID in precondition: 1, UID in object meta: 2\","
+        + "\"details\":{\"name\":\"mysql-0\",\"kind\":\"pods\"},\"code\":409}", null);
+    assertEquals(EvictionAnswer.Kind.GONE, a.kind());
+  }
+
+  @Test
+  void a_409_of_unknown_wording_asks_for_the_pod_to_be_read_again() {
+    EvictionAnswer a = EvictionAnswer.of(409, "{\"kind\":\"Status\",\"message\":\"something new\",\"code\":409}", null);
+    assertEquals(EvictionAnswer.Kind.CONFLICT, a.kind());
+  }
+
+  @Test
   void a_409_conflict_without_precondition_is_retried() {
     EvictionAnswer a = EvictionAnswer.of(409, "{\"kind\":\"Status\",\"message\":\"Operation cannot be fulfilled on"
         + " poddisruptionbudgets.policy \\\"mysql\\\": the object has been modified\",\"code\":409}", null);

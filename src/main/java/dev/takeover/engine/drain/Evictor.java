@@ -51,7 +51,7 @@ public final class Evictor {
 
   private void attempt(PodRef pod, int attempt, Instant started, Instant deadline, BlockedListener listener,
                        Promise<Evicted> result) {
-    pods.evict(pod).onComplete(ar -> {
+    pods.evict(pod).compose(a -> settleConflict(pod, a)).onComplete(ar -> {
       EvictionAnswer answer = ar.succeeded() ? ar.result()
           : new EvictionAnswer(EvictionAnswer.Kind.RETRY, 0, ar.cause().getMessage(), null, null);
       Duration took = Duration.between(started, clock.instant());
@@ -74,6 +74,22 @@ public final class Evictor {
         }
         default -> throw new IllegalStateException(answer.kind().toString());
       }
+    });
+  }
+
+  /**
+   * A 409 of unknown wording: the pod is read again by name. Absent, or held by another uid, the planned pod is
+   * gone; the same uid means a passing conflict, retried with the backoff (never for the whole drain timeout
+   * on a misread answer).
+   */
+  private Future<EvictionAnswer> settleConflict(PodRef pod, EvictionAnswer answer) {
+    if (answer.kind() != EvictionAnswer.Kind.CONFLICT) {
+      return Future.succeededFuture(answer);
+    }
+    return pods.get(pod.namespace(), pod.name()).transform(ar -> {
+      boolean gone = ar.succeeded() && (ar.result() == null || !pod.uid().equals(ar.result().getMetadata().getUid()));
+      return Future.succeededFuture(new EvictionAnswer(gone ? EvictionAnswer.Kind.GONE : EvictionAnswer.Kind.RETRY,
+          answer.status(), answer.message(), null, answer.retryAfter()));
     });
   }
 
