@@ -53,6 +53,10 @@ public final class ProgressPrinter implements Consumer<JsonObject> {
       case "takeover.warning" -> stamped(at, "  warning  " + e.getString("message"));
       case "takeover.watch.failing" -> stamped(at, "  warning  watch of " + e.getString("watch") + " failing ("
           + e.getString("cause") + "); checking by listing every " + every(e.getLong("listingEveryMs")));
+      case "takeover.placement.waiting" -> stamped(at, "  placing  " + e.getInteger("pending") + " evicted "
+          + (e.getInteger("pending") == 1 ? "pod's replacement" : "pods' replacements") + " not yet scheduled elsewhere"
+          + (e.getJsonArray("why").isEmpty() ? "" : ": " + e.getJsonArray("why").getString(0)
+          + (e.getJsonArray("why").size() > 1 ? "; …" : "")));
       case "takeover.watch.recovered" -> stamped(at, "  note     watch of " + e.getString("watch") + " works again");
       case "takeover.run.finished" -> {
         finished(e);

@@ -27,6 +27,8 @@ final class Run {
   /** Set once the cordon patch went through: from here on a failure must decide about the node. */
   NodeRecord record;
   Drain.Result drained;
+  /** Replacements of evicted pods still not scheduled elsewhere when the confirm step ended (one line each). */
+  List<String> unplaced = List.of();
   /** Where every wait of the run reports a watch that keeps failing. */
   WatchReport watches;
   final List<PodMove> moves = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.takeover.engine;
 import dev.takeover.config.EngineConfig;
 import dev.takeover.engine.Outcome.NodeState;
 import dev.takeover.engine.Outcome.Status;
+import dev.takeover.engine.confirm.PlacementWait;
 import dev.takeover.engine.confirm.StatefulPodCheck;
 import dev.takeover.engine.drain.Budgets;
 import dev.takeover.engine.drain.Drain;
@@ -140,9 +141,16 @@ final class TakeoverSequence {
     }), r -> r.drained.evicted() + " evicted, " + r.drained.deleted() + " deleted");
   }
 
+  /**
+   * Completes when every StatefulSet pod evicted is Ready elsewhere with the same volumes (fails otherwise), and,
+   * when the node is about to be uncordoned, once the other evicted pods' owners have their replacements scheduled
+   * elsewhere: uncordoned earlier, the scheduler may put replacements still Pending straight back onto the node.
+   */
   private Future<Run> confirm(Run run) {
     List<PlannedPod> stateful = run.plan.toConfirm();
     Instant deadline = now().plus(run.confirmTimeout);
+    boolean uncordoning = run.record.cordonedByTakeover() && !run.ticket.options().keepCordoned();
+    List<PlannedPod> replaced = uncordoning ? PlacementWait.awaited(run.plan.toEvict()) : List.of();
     return step(run, Step.CONFIRM, () -> kube.nodes.annotate(run.nodeName(), run.record.atStep(Step.CONFIRM.label())
         .annotations()).compose(n -> {
           StatefulPodCheck check = parts.check();
@@ -155,15 +163,37 @@ final class TakeoverSequence {
                   publish(new EngineEvent.PodConfirmed(run.id, now(), move));
                 }));
           }
-          return Future.join(checks).transform(ar -> {
+          Future<List<String>> placed = new PlacementWait(parts.watches()).await(replaced, run.nodeName(), deadline,
+              run.watches, (pending, why) -> publish(new EngineEvent.PlacementWaiting(run.id, now(), pending, why)));
+          return Future.join(Future.join(checks), placed).transform(ar -> {
             List<String> failures = checks.stream().filter(Future::failed).map(f -> f.cause().getMessage())
                 .sorted().toList();
-            return failures.isEmpty() ? Future.succeededFuture(run)
-                : Future.failedFuture("confirm failed for " + failures.size() + " of " + checks.size()
-                    + " StatefulSet pods: " + String.join("; ", failures));
+            if (!failures.isEmpty()) {
+              return Future.failedFuture("confirm failed for " + failures.size() + " of " + checks.size()
+                  + " StatefulSet pods: " + String.join("; ", failures));
+            }
+            List<String> pending = placed.result();
+            run.unplaced = pending;
+            if (!pending.isEmpty()) {
+              // The StatefulSet pods moved; the rest is told, not hidden, and the uncordon goes ahead.
+              publish(new EngineEvent.Warning(run.id, now(), pending.size() + " replacement(s) of evicted pods still not"
+                  + " scheduled on another node at the confirm timeout; once " + run.nodeName()
+                  + " is uncordoned the scheduler may put them back on it: " + String.join("; ", pending)));
+            }
+            return Future.succeededFuture(run);
           });
-        }), r -> stateful.isEmpty() ? "no StatefulSet pod to confirm"
-        : r.moves.size() + " StatefulSet " + (r.moves.size() == 1 ? "pod" : "pods") + " Ready elsewhere with the same volumes");
+        }), r -> confirmed(r, replaced.size()));
+  }
+
+  private static String confirmed(Run r, int replaced) {
+    String statefulPart = r.plan.toConfirm().isEmpty() ? "no StatefulSet pod to confirm"
+        : r.moves.size() + " StatefulSet " + (r.moves.size() == 1 ? "pod" : "pods") + " Ready elsewhere with the same volumes";
+    if (replaced == 0) {
+      return statefulPart;
+    }
+    String others = replaced + " other evicted " + (replaced == 1 ? "pod" : "pods");
+    return statefulPart + (r.unplaced.isEmpty() ? "; replacements of " + others + " scheduled elsewhere"
+        : "; " + r.unplaced.size() + " replacement(s) of " + others + " still not scheduled elsewhere");
   }
 
   /** Makes the node schedulable again if Takeover cordoned it and the maintenance does not continue. */

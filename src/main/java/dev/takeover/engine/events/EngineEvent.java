@@ -168,6 +168,18 @@ public sealed interface EngineEvent {
     }
   }
 
+  /**
+   * Replacements of evicted pods (ReplicaSet and other owners) not yet scheduled on another node: published as
+   * the count falls, before the uncordon. {@code why} has at most a few lines, the scheduler's words included.
+   */
+  record PlacementWaiting(RunId run, Instant at, int pending, List<String> why) implements EngineEvent {
+    public String type() { return "takeover.placement.waiting"; }
+
+    public JsonObject fields() {
+      return new JsonObject().put("pending", pending).put("why", new JsonArray(why.stream().limit(5).toList()));
+    }
+  }
+
   /** Something the operator should know that does not stop the run. */
   record Warning(RunId run, Instant at, String message) implements EngineEvent {
     public String type() { return "takeover.warning"; }

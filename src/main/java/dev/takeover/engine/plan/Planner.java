@@ -65,7 +65,8 @@ public final class Planner {
           owner.map(OwnerReference::getKind).orElse(null),
           owner.map(OwnerReference::getName).orElse(null),
           claims.getOrDefault(ref.key(), List.of()),
-          PodFacts.gracePeriodSeconds(c.pod())));
+          PodFacts.gracePeriodSeconds(c.pod()),
+          PodFacts.labels(c.pod())));
     }
     return new Plan(view.nodeName(), pods, findings.warnings(), findings.refusals(), pinned);
   }
