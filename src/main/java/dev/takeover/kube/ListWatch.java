@@ -73,7 +73,8 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
   private long missTimer = -1;
   private Instant lastListed;
   private final Map<String, Long> known = new HashMap<>();
-  private final Map<String, Long> unconfirmed = new HashMap<>();
+  /** Changes a list found that the open watch has not delivered yet: uid → (version, when found). */
+  private final Map<String, long[]> unconfirmed = new HashMap<>();
 
   private ListWatch(Context context, KubeCalls calls, WatchScope<T> scope, Duration listEvery, WatchHealth health,
                     Listener<T> listener, DoubleSupplier random, Clock clock) {
@@ -166,7 +167,7 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
       if (before == null || rv > before) {
         known.put(uid, rv);
         if (watchAnswers && rv > watchFrom && rv >= 0) {
-          unconfirmed.merge(uid, rv, Math::max);
+          unconfirmed.put(uid, new long[] {rv, System.nanoTime()});
           found = true;
         }
       }
@@ -175,16 +176,13 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
       if (!present.contains(e.getKey()) && e.getValue() <= listRv) {
         known.remove(e.getKey());
         if (watchAnswers) {
-          unconfirmed.put(e.getKey(), listRv);
+          unconfirmed.put(e.getKey(), new long[] {listRv, System.nanoTime()});
           found = true;
         }
       }
     }
-    if (found && missTimer == -1) {
-      missTimer = context.owner().setTimer(MISS_GRACE.toMillis(), t -> {
-        missTimer = -1;
-        judgeMisses();
-      });
+    if (found) {
+      armMissCheck(MISS_GRACE.toMillis());
     }
     if (watch == null && !opening && listVersion != null) {
       resourceVersion = listVersion; // a watch opened from here misses nothing this list did not show
@@ -192,10 +190,32 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     listener.listed(list.getItems());
   }
 
-  /** Changes a list found that the open watch did not deliver within the grace: the watch is missing events. */
+  private void armMissCheck(long delayMs) {
+    if (missTimer == -1) {
+      missTimer = context.owner().setTimer(Math.max(1, delayMs), t -> {
+        missTimer = -1;
+        judgeMisses();
+      });
+    }
+  }
+
+  /**
+   * Changes a list found that the open watch has not delivered within the grace: the watch is missing events.
+   * Each change gets the whole grace, counted from the list that found it.
+   */
   private void judgeMisses() {
-    if (unconfirmed.isEmpty()) {
-      if (closed) {
+    if (watch == null) {
+      unconfirmed.clear(); // the watch that owed them ended, and its end was counted; the next one replays them
+      return;
+    }
+    long now = System.nanoTime();
+    long grace = MISS_GRACE.toNanos();
+    boolean missed = unconfirmed.values().stream().anyMatch(p -> now - p[1] >= grace);
+    if (!missed) {
+      if (!unconfirmed.isEmpty()) {
+        long oldest = unconfirmed.values().stream().mapToLong(p -> p[1]).min().orElse(now);
+        armMissCheck((oldest + grace - now) / 1_000_000 + 1);
+      } else if (closed) {
         closeWatch();
       }
       return;
@@ -291,8 +311,8 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     T item = calls.serialization().unmarshal(object.encode(), scope.type());
     String uid = item.getMetadata().getUid();
     long version = number(rv);
-    Long pending = unconfirmed.get(uid);
-    if (pending != null && (action == Watcher.Action.DELETED || version >= pending)) {
+    long[] pending = unconfirmed.get(uid);
+    if (pending != null && (action == Watcher.Action.DELETED || version >= pending[0])) {
       unconfirmed.remove(uid);
     }
     if (action == Watcher.Action.DELETED) {

@@ -28,11 +28,20 @@ final class Clusters {
 
     /** The seed exactly (mysql-0 on kube-node02, pvc-mysql-0 → pv1), for the seed's own scenario. */
     static Simulated seed() {
-      return new Simulated(dev.takeover.sim.Seed.cluster(SimTiming.fast()));
+      return seed(SimTiming.fast());
+    }
+
+    static Simulated seed(SimTiming timing) {
+      return new Simulated(dev.takeover.sim.Seed.cluster(timing));
     }
 
     static Simulated seedNodes() {
-      SimulatedCluster sim = SimulatedCluster.builder().timing(SimTiming.fast()).start();
+      return seedNodes(SimTiming.fast());
+    }
+
+    /** The seed's nodes, with pods that take this long to start and stop. */
+    static Simulated seedNodes(SimTiming timing) {
+      SimulatedCluster sim = SimulatedCluster.builder().timing(timing).start();
       try {
         sim.scenario()
             .node("kube-master").controlPlane()

@@ -17,11 +17,21 @@ class FullNodeTest extends ScenarioBase {
 
   @Test
   void a_full_node_is_drained_and_every_statefulset_pod_confirmed() {
+    takeOverAFullNode(cluster, scene, c -> c, () -> { });
+  }
+
+  /**
+   * Fills the first worker to the kubelet's maximum, runs {@code beforeTakeover}, takes the node over with these
+   * settings, and checks it all.
+   */
+  static EngineHarness.Result takeOverAFullNode(TestCluster cluster, Scene scene,
+                                                java.util.function.UnaryOperator<dev.takeover.config.EngineConfig> settings,
+                                                Runnable beforeTakeover) {
     List<String> workers = scene.workers();
     String node = workers.get(0);
-    int fill = room(node);
+    int fill = room(scene, node);
     for (String other : workers.subList(1, workers.size())) {
-      fill = Math.min(fill, workers.size() == 2 ? room(other) : fill);
+      fill = Math.min(fill, workers.size() == 2 ? room(scene, other) : fill);
     }
     int stateful = STATEFUL_SETS * REPLICAS;
     int stateless = fill - stateful;
@@ -44,9 +54,10 @@ class FullNodeTest extends ScenarioBase {
     System.out.printf("full node: %d pods on %s (%d StatefulSet pods, %d Deployment pods, the rest DaemonSets)%n",
         total, node, stateful, stateless);
 
+    beforeTakeover.run();
     long start = System.nanoTime();
     EngineHarness.Result result;
-    try (EngineHarness takeover = new EngineHarness(cluster)) {
+    try (EngineHarness takeover = new EngineHarness(cluster, settings)) {
       result = takeover.takeover(node, Ticket.Options.defaults());
     }
     long millis = (System.nanoTime() - start) / 1_000_000;
@@ -60,10 +71,11 @@ class FullNodeTest extends ScenarioBase {
     System.out.printf("full node: takeover of %s with %d pods took %d ms wall time (%d evicted, %d StatefulSet pods"
         + " confirmed, slowest time to Ready %d ms)%n", node, total, millis, toEvict, result.outcome().moves().size(),
         result.outcome().moves().stream().mapToLong(m -> m.timeToReady().toMillis()).max().orElse(0));
+    return result;
   }
 
   /** Pods the node can still take: its allocatable pods minus those on it now. */
-  private int room(String nodeName) {
+  private static int room(Scene scene, String nodeName) {
     Node node = scene.node(nodeName);
     int allocatable = Integer.parseInt(node.getStatus().getAllocatable().get("pods").getAmount());
     return allocatable - scene.podsOn(nodeName).size();

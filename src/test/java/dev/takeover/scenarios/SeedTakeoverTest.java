@@ -48,7 +48,13 @@ class SeedTakeoverTest {
     }
   }
 
-  private static void takeoverMovesMysql(TestCluster cluster, String ns, String node, String pv) {
+  static EngineHarness.Result takeoverMovesMysql(TestCluster cluster, String ns, String node, String pv) {
+    return takeoverMovesMysql(cluster, ns, node, pv, c -> c);
+  }
+
+  /** The seed's takeover with the given engine settings, and every check of it; returns the run's result. */
+  static EngineHarness.Result takeoverMovesMysql(TestCluster cluster, String ns, String node, String pv,
+                                                 java.util.function.UnaryOperator<dev.takeover.config.EngineConfig> settings) {
     KubernetesClient k = cluster.client();
     Pod before = k.pods().inNamespace(ns).withName("mysql-0").get();
     assertEquals(node, before.getSpec().getNodeName());
@@ -56,7 +62,7 @@ class SeedTakeoverTest {
     assertFalse(daemonPods.isEmpty(), "the node runs DaemonSet pods");
 
     EngineHarness.Result result;
-    try (EngineHarness takeover = new EngineHarness(cluster)) {
+    try (EngineHarness takeover = new EngineHarness(cluster, settings)) {
       result = takeover.takeover(node, Ticket.Options.defaults());
     }
 
@@ -89,6 +95,7 @@ class SeedTakeoverTest {
         "TakeoverPodConfirmed", "TakeoverUncordoned", "TakeoverSucceeded")) {
       assertTrue(reasons.contains(reason), reason + " in " + reasons);
     }
+    return result;
   }
 
   /** ns/name → uid of the DaemonSet pods on the node. */
