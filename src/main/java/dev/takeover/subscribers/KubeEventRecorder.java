@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Writes the story of each run as Kubernetes Events on its Node ({@code kubectl describe node}):
  * TakeoverStarted, TakeoverCordoned, TakeoverPodEvicted, TakeoverEvictionBlocked (first refusal per pod),
- * TakeoverPodConfirmed, TakeoverUncordoned, and TakeoverSucceeded / TakeoverFailed / TakeoverRefused.
+ * TakeoverPodConfirmed, TakeoverUncordoned, TakeoverWatchFailing (once per cause), and TakeoverSucceeded /
+ * TakeoverFailed / TakeoverRefused.
  * A dry run writes nothing. A failed write is logged and never fails the run.
  */
 public final class KubeEventRecorder implements AutoCloseable {
@@ -98,6 +99,9 @@ public final class KubeEventRecorder implements AutoCloseable {
       case "takeover.pod.confirmed" -> new Entry("TakeoverPodConfirmed", "Pod " + e.getString("pod") + " Ready on "
           + e.getString("toNode") + " (was on " + e.getString("fromNode") + ") with " + claimsOrNone(e.getJsonArray("claims"))
           + ", " + e.getLong("timeToReadyMs") + " ms after eviction", false);
+      case "takeover.watch.failing" -> new Entry("TakeoverWatchFailing", "Watch of " + e.getString("watch")
+          + " failing (" + e.getString("cause") + "); checking by listing every " + e.getLong("listingEveryMs") / 1000.0
+          + " s", true);
       case "takeover.run.finished" -> switch (e.getString("status")) {
         case "succeeded" -> new Entry("TakeoverSucceeded", "Run " + e.getString("run") + " succeeded; node left "
             + e.getString("nodeLeft") + (e.getString("reason", "").isEmpty() ? "" : ": " + e.getString("reason")), false);
