@@ -12,11 +12,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -35,8 +31,6 @@ import java.util.function.DoubleSupplier;
  */
 public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ListWatch.class);
-  /** Watch failures in a row before the operator is told. */
-  static final int FAILURES_TO_REPORT = 2;
   /** A change a list found must come through an open watch within this, or the watch is missing events. */
   static final Duration MISS_GRACE = Duration.ofSeconds(1);
 
@@ -53,7 +47,6 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
   private final KubeCalls calls;
   private final WatchScope<T> scope;
   private final Duration listEvery;
-  private final WatchHealth health;
   private final Listener<T> listener;
   private final DoubleSupplier random;
   private final Clock clock;
@@ -65,16 +58,13 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
   private long watchFrom = -1;
   private long watchOpenedAt;
   private int watchEvents;
-  private int failuresInRow;
   private int goneInRow;
-  private String reportedAs;
   private long relistTimer = -1;
   private long reopenTimer = -1;
   private long missTimer = -1;
   private Instant lastListed;
-  private final Map<String, Long> known = new HashMap<>();
-  /** Changes a list found that the open watch has not delivered yet: uid → (version, when found). */
-  private final Map<String, long[]> unconfirmed = new HashMap<>();
+  private final WatchAudit audit = new WatchAudit(MISS_GRACE);
+  private final WatchFailures failures;
 
   private ListWatch(Context context, KubeCalls calls, WatchScope<T> scope, Duration listEvery, WatchHealth health,
                     Listener<T> listener, DoubleSupplier random, Clock clock) {
@@ -82,10 +72,10 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     this.calls = calls;
     this.scope = scope;
     this.listEvery = listEvery;
-    this.health = health;
     this.listener = listener;
     this.random = random;
     this.clock = clock;
+    this.failures = new WatchFailures(scope.what(), listEvery, health);
   }
 
   /**
@@ -132,7 +122,7 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     closed = true;
     context.owner().cancelTimer(relistTimer);
     context.owner().cancelTimer(reopenTimer);
-    if (unconfirmed.isEmpty() || watch == null) {
+    if (audit.owesNothing() || watch == null) {
       context.owner().cancelTimer(missTimer);
       closeWatch();
     }
@@ -155,33 +145,7 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
 
   private void listed(KubernetesResourceList<T> list) {
     String listVersion = list.getMetadata() == null ? null : list.getMetadata().getResourceVersion();
-    long listRv = number(listVersion);
-    boolean watchAnswers = watch != null && watchFrom >= 0 && listRv > watchFrom;
-    Set<String> present = new HashSet<>();
-    boolean found = false;
-    for (T item : list.getItems()) {
-      String uid = item.getMetadata().getUid();
-      long rv = number(item.getMetadata().getResourceVersion());
-      present.add(uid);
-      Long before = known.get(uid);
-      if (before == null || rv > before) {
-        known.put(uid, rv);
-        if (watchAnswers && rv > watchFrom && rv >= 0) {
-          unconfirmed.put(uid, new long[] {rv, System.nanoTime()});
-          found = true;
-        }
-      }
-    }
-    for (Map.Entry<String, Long> e : Map.copyOf(known).entrySet()) {
-      if (!present.contains(e.getKey()) && e.getValue() <= listRv) {
-        known.remove(e.getKey());
-        if (watchAnswers) {
-          unconfirmed.put(e.getKey(), new long[] {listRv, System.nanoTime()});
-          found = true;
-        }
-      }
-    }
-    if (found) {
+    if (audit.listed(list.getItems(), WatchAudit.number(listVersion), watch == null ? -1 : watchFrom)) {
       armMissCheck(MISS_GRACE.toMillis());
     }
     if (watch == null && !opening && listVersion != null) {
@@ -205,22 +169,18 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
    */
   private void judgeMisses() {
     if (watch == null) {
-      unconfirmed.clear(); // the watch that owed them ended, and its end was counted; the next one replays them
+      audit.forgive(); // the watch that owed them ended, and its end was counted; the next one replays them
       return;
     }
-    long now = System.nanoTime();
-    long grace = MISS_GRACE.toNanos();
-    boolean missed = unconfirmed.values().stream().anyMatch(p -> now - p[1] >= grace);
-    if (!missed) {
-      if (!unconfirmed.isEmpty()) {
-        long oldest = unconfirmed.values().stream().mapToLong(p -> p[1]).min().orElse(now);
-        armMissCheck((oldest + grace - now) / 1_000_000 + 1);
+    if (!audit.missed()) {
+      if (!audit.owesNothing()) {
+        armMissCheck(audit.untilDue());
       } else if (closed) {
         closeWatch();
       }
       return;
     }
-    unconfirmed.clear();
+    audit.forgive();
     failed("it stays silent: a list found changes it had not delivered " + MISS_GRACE.toSeconds() + " s later", true);
     closeWatch();
     if (!closed) {
@@ -237,12 +197,10 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
       return;
     }
     opening = true;
-    long from = number(resourceVersion);
+    long from = WatchAudit.number(resourceVersion);
     // As client-go: the server ends a watch after 5 to 10 min, and it is opened again from the last version.
     long timeoutSeconds = 300 + (long) (300 * random.getAsDouble());
-    String query = "watch=true&resourceVersion=" + resourceVersion + "&allowWatchBookmarks=true&timeoutSeconds="
-        + timeoutSeconds + (scope.selectorQuery().isEmpty() ? "" : "&" + scope.selectorQuery());
-    calls.watch(scope.collectionPath() + "?" + query, context, new WatchConnection.Handler() {
+    calls.watch(scope.watchPath(resourceVersion, timeoutSeconds), context, new WatchConnection.Handler() {
       @Override
       public void event(String type, JsonObject object) {
         onEvent(type, object);
@@ -255,9 +213,8 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     }).onComplete(ar -> {
       opening = false;
       if (ar.failed()) {
-        WatchConnection.WatchRefused refused = ar.cause() instanceof WatchConnection.WatchRefused r ? r : null;
         failed(ar.cause().getMessage(), false);
-        scheduleReopen(retryAfter(refused));
+        scheduleReopen(ar.cause() instanceof WatchConnection.WatchRefused r ? r.retryAfterMillis() : -1);
         return;
       }
       if (closed) {
@@ -284,13 +241,13 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
         // The version was compacted away: only a fresh list can say what is there now.
         goneInRow++;
         resourceVersion = null;
-        if (goneInRow >= 2) {
+        if (goneInRow >= WatchFailures.TO_REPORT) {
           failed("HTTP 410: " + message, false);
         }
         list().onComplete(ar -> scheduleReopen(0));
       } else {
         failed("HTTP " + code + ": " + message, false);
-        scheduleReopen(retryAfter(null));
+        scheduleReopen(-1);
       }
       return;
     }
@@ -309,20 +266,10 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     }
     goneInRow = 0;
     T item = calls.serialization().unmarshal(object.encode(), scope.type());
-    String uid = item.getMetadata().getUid();
-    long version = number(rv);
-    long[] pending = unconfirmed.get(uid);
-    if (pending != null && (action == Watcher.Action.DELETED || version >= pending[0])) {
-      unconfirmed.remove(uid);
-    }
-    if (action == Watcher.Action.DELETED) {
-      known.remove(uid);
-    } else {
-      known.merge(uid, version, Math::max);
-    }
+    audit.delivered(item.getMetadata().getUid(), WatchAudit.number(rv), action == Watcher.Action.DELETED);
     if (!closed) {
       listener.changed(action, item);
-    } else if (unconfirmed.isEmpty()) {
+    } else if (audit.owesNothing()) {
       // Closed while lingering for changes a list found: the watch delivered them, so it works.
       context.owner().cancelTimer(missTimer);
       missTimer = -1;
@@ -341,31 +288,16 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     }
     failed(cause != null ? cause : String.format(java.util.Locale.ROOT,
         "the server ended it after %.1f s and %d events, long before its %d s timeout", lasted, events, timeoutSeconds), false);
-    scheduleReopen(failuresInRow <= 1 ? 0 : -1);
+    scheduleReopen(failures.inRow() <= 1 ? 0 : -1);
   }
 
-  /** A failure of the watch (the caller's wait goes on by listing); reported once enough of them came in a row. */
   private void failed(String cause, boolean certain) {
-    failuresInRow++;
-    LOG.info("watch of {} failed ({} in a row): {}", scope.what(), failuresInRow, cause);
-    if (certain || failuresInRow >= FAILURES_TO_REPORT) {
-      String kind = cause.replaceAll("[0-9]+(\\.[0-9]+)?", "#");
-      if (!kind.equals(reportedAs)) {
-        reportedAs = kind;
-        LOG.warn("watch of {} failing ({}); checking by listing every {} s", scope.what(), cause, listEvery.toSeconds());
-        health.failing(scope.what(), cause, listEvery);
-      }
-    }
+    failures.failed(cause, certain);
   }
 
-  /** A watch that stayed open a whole listing period, or ran to its timeout: the failures in a row are over. */
   private void healthy() {
-    failuresInRow = 0;
     goneInRow = 0;
-    if (reportedAs != null) {
-      reportedAs = null;
-      health.recovered(scope.what());
-    }
+    failures.healthy();
   }
 
   /** Opens the watch again after {@code delayMs} (-1: backoff by failures in a row, at most one listing period). */
@@ -374,7 +306,7 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
       return;
     }
     long delay = delayMs >= 0 ? delayMs
-        : Math.min(listEvery.toMillis(), 500L << Math.min(10, Math.max(0, failuresInRow - 2)));
+        : Math.min(listEvery.toMillis(), 500L << Math.min(10, Math.max(0, failures.inRow() - 2)));
     if (delay == 0) {
       openWatch();
       return;
@@ -385,17 +317,6 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     });
   }
 
-  private long retryAfter(WatchConnection.WatchRefused refused) {
-    if (refused != null && refused.retryAfter != null) {
-      try {
-        return Math.max(0, Long.parseLong(refused.retryAfter.trim())) * 1000;
-      } catch (NumberFormatException ignored) {
-        // an HTTP date: fall back to our own backoff
-      }
-    }
-    return -1;
-  }
-
   private void scheduleRelist() {
     if (closed) {
       return;
@@ -404,7 +325,7 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     long delay = (long) (listEvery.toMillis() * (0.8 + 0.4 * random.getAsDouble()));
     relistTimer = context.owner().setTimer(Math.max(1, delay), t -> {
       relistTimer = -1;
-      if (watch != null && unconfirmed.isEmpty() && System.nanoTime() - watchOpenedAt >= listEvery.toNanos()) {
+      if (watch != null && audit.owesNothing() && System.nanoTime() - watchOpenedAt >= listEvery.toNanos()) {
         healthy();
       }
       list().onComplete(ar -> {
@@ -421,18 +342,6 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     watch = null;
     if (w != null) {
       w.close();
-    }
-  }
-
-  /** resourceVersions are opaque to clients, but in practice etcd revisions; -1 when not a number. */
-  private static long number(String rv) {
-    if (rv == null) {
-      return -1;
-    }
-    try {
-      return Long.parseLong(rv);
-    } catch (NumberFormatException e) {
-      return -1;
     }
   }
 }

@@ -156,5 +156,17 @@ final class WatchConnection {
       this.status = status;
       this.retryAfter = retryAfter;
     }
+
+    /** The server's Retry-After in milliseconds (flow control sends one with 429), or -1 for none. */
+    long retryAfterMillis() {
+      if (retryAfter != null) {
+        try {
+          return Math.max(0, Long.parseLong(retryAfter.trim())) * 1000;
+        } catch (NumberFormatException httpDate) {
+          return -1;
+        }
+      }
+      return -1;
+    }
   }
 }

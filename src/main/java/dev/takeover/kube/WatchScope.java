@@ -57,6 +57,12 @@ public record WatchScope<T extends HasMetadata>(String what, Class<T> type, Stri
     return base + (namespace == null ? "" : "/namespaces/" + namespace) + "/" + HasMetadata.getPlural(type);
   }
 
+  /** The path of a watch from {@code resourceVersion}, with bookmarks, ended by the server after {@code timeoutSeconds}. */
+  public String watchPath(String resourceVersion, long timeoutSeconds) {
+    return collectionPath() + "?watch=true&resourceVersion=" + encode(resourceVersion) + "&allowWatchBookmarks=true"
+        + "&timeoutSeconds=" + timeoutSeconds + (selectorQuery().isEmpty() ? "" : "&" + selectorQuery());
+  }
+
   /** The selectors as query parameters ({@code fieldSelector=…&labelSelector=…}), possibly empty. */
   public String selectorQuery() {
     StringBuilder q = new StringBuilder();
