@@ -90,7 +90,7 @@ class FieldSelectorTest {
     BlockingQueue<String> events = new LinkedBlockingQueue<>();
     Watch watch = client.pods().inAnyNamespace().withField("spec.nodeName", "kube-node01").watch(recorder(events));
     try {
-      for (int i = 0; i < 2; i++) { // the mock's watch starts with ADDED for what matches now: the two DaemonSet pods
+      for (int i = 0; i < 2; i++) { // no resourceVersion: ADDED first for what matches now, the two DaemonSet pods
         assertNotNull(events.poll(5, TimeUnit.SECONDS));
       }
       cluster.scenario().pod("default", "visitor", p -> p.nodeSelector("kubernetes.io/hostname", "kube-node01")).apply();
@@ -129,7 +129,7 @@ class FieldSelectorTest {
       }
     });
     try {
-      assertNotNull(steps.poll(5, TimeUnit.SECONDS)); // the mock's initial ADDED for the pod as it is
+      assertNotNull(steps.poll(5, TimeUnit.SECONDS)); // the initial ADDED for the pod as it is (a watch without resourceVersion)
       client.pods().withName("mysql-0").evict();
 
       List<Step> recorded = Step.recorded();

@@ -1,6 +1,7 @@
 package dev.takeover.sim;
 
 import dev.takeover.sim.api.SimApiServer;
+import dev.takeover.sim.api.WatchFaults;
 import dev.takeover.sim.controllers.Controller;
 import dev.takeover.sim.controllers.ControllerLoop;
 import dev.takeover.sim.controllers.NodeLeases;
@@ -63,7 +64,7 @@ public final class SimulatedCluster implements AutoCloseable {
       }
     }
     this.loop = new ControllerLoop(controllers, timing);
-    this.server = new SimApiServer(builder.hook, loop::kick);
+    this.server = new SimApiServer(builder.hook, loop::kick, builder.watchHistory, builder.bookmarkInterval);
     try {
       server.start(builder.port);
     } catch (RuntimeException e) {
@@ -120,6 +121,30 @@ public final class SimulatedCluster implements AutoCloseable {
 
   public SimTiming timing() {
     return timing;
+  }
+
+  /**
+   * The watch faults of the API server, off until switched on (at any time); see {@link WatchFaults}, e.g.
+   * {@code cluster.watchFaults().onlyFor("pods").cutAfterEvents(3)}, and {@code clear()}.
+   */
+  public WatchFaults watchFaults() {
+    return server.watchFaults();
+  }
+
+  /**
+   * Drops the watch history up to now, as etcd's compaction does: a watch from any older resourceVersion is then
+   * answered by the 410 Expired ERROR event (a watch from the current version, or without one, is served).
+   */
+  public void compactWatchHistory() {
+    server.store().compactWatchHistory();
+  }
+
+  /**
+   * The last requests the API server received (at most {@value SimApiServer#REQUEST_LOG_SIZE}), oldest first, each
+   * as "METHOD PATH?QUERY", e.g. "GET /api/v1/pods?allowWatchBookmarks=true&resourceVersion=42&watch=true".
+   */
+  public List<String> requestLog() {
+    return server.requestLog();
   }
 
   /**
@@ -219,8 +244,22 @@ public final class SimulatedCluster implements AutoCloseable {
     private int port;
     private Set<SimController> controllers = EnumSet.allOf(SimController.class);
     private RequestHook hook;
+    private int watchHistory = 10_000;
+    private Duration bookmarkInterval = SimApiServer.DEFAULT_BOOKMARK_INTERVAL;
 
     private Builder() {}
+
+    /** How many changes the watch history keeps (default 10,000); a watch from an older version gets 410 Expired. */
+    public Builder watchHistory(int changes) {
+      this.watchHistory = changes;
+      return this;
+    }
+
+    /** How often a watch that allows bookmarks gets one (default 1 minute, as a real server). */
+    public Builder watchBookmarkInterval(Duration interval) {
+      this.bookmarkInterval = interval;
+      return this;
+    }
 
     public Builder timing(SimTiming timing) {
       this.timing = timing;

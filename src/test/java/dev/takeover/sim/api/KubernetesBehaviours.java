@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
 
 /**
  * What a real API server does and the CRUD mock does not (see shared/DEPENDENCIES.md): eviction, binding, graceful
- * pod deletion, create-time defaults, field selector validation, strategic merge patches of maps; everything else
- * goes to the {@link SimStore}.
+ * pod deletion, create-time defaults, field selector validation, strategic merge patches of maps, watches
+ * ({@link Watches}); everything else goes to the {@link SimStore}.
  */
 final class KubernetesBehaviours extends Dispatcher {
   private static final String NS = "/api/v1/namespaces/([^/]+)";
@@ -41,14 +41,6 @@ final class KubernetesBehaviours extends Dispatcher {
       + "\"gitCommit\":\"\",\"gitTreeState\":\"\",\"buildDate\":\"1970-01-01T00:00:00Z\",\"goVersion\":\"go1.23.5\","
       + "\"compiler\":\"gc\",\"platform\":\"linux/amd64\"}";
 
-  /** Where watches are closed (see {@link ClosingOffTheEventLoop}); daemon threads, idle ones end after a minute. */
-  private static final java.util.concurrent.ExecutorService WATCH_CLOSER = new java.util.concurrent.ThreadPoolExecutor(
-      0, Integer.MAX_VALUE, 60, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
-        Thread t = new Thread(r, "sim-watch-closer");
-        t.setDaemon(true);
-        return t;
-      });
-
   private final SimStore store;
   private final PodDeletion podDeletion;
   private final Evictions evictions;
@@ -56,9 +48,11 @@ final class KubernetesBehaviours extends Dispatcher {
   private final TerminatingPodWrites terminatingPodWrites;
   private final Creations creations;
   private final NamespaceDeletion namespaceDeletion;
+  private final Watches watches;
 
-  KubernetesBehaviours(SimStore store) {
+  KubernetesBehaviours(SimStore store, Watches watches) {
     this.store = store;
+    this.watches = watches;
     this.podDeletion = new PodDeletion(store);
     this.evictions = new Evictions(store, podDeletion);
     this.bindings = new Bindings(store);
@@ -77,9 +71,6 @@ final class KubernetesBehaviours extends Dispatcher {
     }
     if ("PATCH".equals(request.getMethod()) && response.code() == 202) {
       response.setResponseCode(200); // the mock answers 202 to a patch, a real server 200
-    }
-    if (response.getWebSocketListener() != null) {
-      response.withWebSocketUpgrade(new ClosingOffTheEventLoop(response.getWebSocketListener(), WATCH_CLOSER));
     }
     if (response.getWebSocketListener() == null && response.getHeaders().get("Content-Type") == null) {
       response.setHeader("Content-Type", "application/json");
@@ -136,6 +127,10 @@ final class KubernetesBehaviours extends Dispatcher {
           if (refused != null) {
             return refused;
           }
+        }
+        MockResponse watch = watches.handle(request); // never the mock's: see Watches
+        if (watch != null) {
+          return watch;
         }
         break;
       case "PUT":

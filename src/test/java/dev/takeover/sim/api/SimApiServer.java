@@ -14,27 +14,48 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The simulated API server: a fabric8 {@link KubernetesMockServer} over plain HTTP on 127.0.0.1 whose dispatcher is
- * a chain: the {@link RequestHook} (e.g. the kubectl facade), then {@link KubernetesBehaviours}, then the
- * {@link SimStore}. After every request that may have changed something, {@code onChange} runs (it wakes the
- * controllers).
+ * a chain: the {@link RequestHook} (e.g. the kubectl facade), then {@link KubernetesBehaviours} (and its
+ * {@link Watches}), then the {@link SimStore}. Every request is first noted in {@link #requestLog()}. After every
+ * request that may have changed something, {@code onChange} runs (it wakes the controllers).
  */
 public final class SimApiServer implements AutoCloseable {
-  private final SimStore store = new SimStore();
+  /** As a real server: a bookmark at most every minute on a watch that asked for them. */
+  public static final Duration DEFAULT_BOOKMARK_INTERVAL = Duration.ofMinutes(1);
+  /** How many request lines {@link #requestLog()} keeps. */
+  public static final int REQUEST_LOG_SIZE = 2_000;
+
+  private final SimStore store;
+  private final Watches watches;
   private final KubernetesMockServer server;
   private final AtomicInteger openConnections = new AtomicInteger();
+  private final Deque<String> requestLog = new ArrayDeque<>();
 
-  @SuppressWarnings("deprecation") // Serialization.jsonMapper(): what KubernetesMockServer itself gives its Context
   public SimApiServer(RequestHook hook, Runnable onChange) {
-    Dispatcher api = new KubernetesBehaviours(store);
+    this(hook, onChange, WatchLog.DEFAULT_HISTORY, DEFAULT_BOOKMARK_INTERVAL);
+  }
+
+  /**
+   * {@code watchHistory}: how many changes the watch log keeps (a watch from an older version gets 410);
+   * {@code bookmarkInterval}: how often a watch that allows bookmarks gets one.
+   */
+  @SuppressWarnings("deprecation") // Serialization.jsonMapper(): what KubernetesMockServer itself gives its Context
+  public SimApiServer(RequestHook hook, Runnable onChange, int watchHistory, Duration bookmarkInterval) {
+    store = new SimStore(watchHistory);
+    watches = new Watches(store, bookmarkInterval);
+    Dispatcher api = new KubernetesBehaviours(store, watches);
     Dispatcher chain = new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
+        logRequest(request);
         MockResponse response = hook == null ? null : hook.handle(request, api);
         if (response == null) {
           response = api.dispatch(request);
@@ -80,6 +101,27 @@ public final class SimApiServer implements AutoCloseable {
 
   public SimStore store() {
     return store;
+  }
+
+  /** The watch faults, switchable at any time; see {@link WatchFaults}. */
+  public WatchFaults watchFaults() {
+    return watches.faults();
+  }
+
+  /** The last {@value #REQUEST_LOG_SIZE} requests received, oldest first, as "METHOD PATH?QUERY". */
+  public List<String> requestLog() {
+    synchronized (requestLog) {
+      return List.copyOf(requestLog);
+    }
+  }
+
+  private void logRequest(RecordedRequest request) {
+    synchronized (requestLog) {
+      requestLog.addLast(request.getMethod() + " " + request.getPath());
+      while (requestLog.size() > REQUEST_LOG_SIZE) {
+        requestLog.removeFirst();
+      }
+    }
   }
 
   /**

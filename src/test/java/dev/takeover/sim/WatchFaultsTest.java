@@ -1,0 +1,163 @@
+package dev.takeover.sim;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static dev.takeover.sim.WatchSemanticsTest.CONFIGMAPS;
+import static dev.takeover.sim.WatchSemanticsTest.QUIET;
+import static dev.takeover.sim.WatchSemanticsTest.configMap;
+import static dev.takeover.sim.WatchSemanticsTest.listVersion;
+import static dev.takeover.sim.WatchSemanticsTest.typeAndName;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The watch faults a test can switch on a running cluster: {@link SimulatedCluster#watchFaults()}. */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class WatchFaultsTest {
+  /** What kube-apiserver v1.32 with WatchList answers on etcd older than 3.5.13. */
+  static final String REQUEST_WATCH_PROGRESS_DISABLED = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
+      + "\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"a watch stream was requested by the "
+      + "client but the required storage feature RequestWatchProgress is disabled\",\"reason\":\"InternalError\","
+      + "\"code\":500}}";
+
+  private SimulatedCluster cluster;
+  private KubernetesClient client;
+
+  @BeforeEach
+  void start() {
+    cluster = WatchSemanticsTest.quiet().start();
+    client = cluster.client();
+    configMap(client, "a", Map.of());
+    configMap(client, "b", Map.of());
+    configMap(client, "c", Map.of());
+  }
+
+  @AfterEach
+  void close() {
+    cluster.close();
+  }
+
+  @Test
+  void without_resource_version_a_watch_gets_the_request_watch_progress_error_and_ends() {
+    cluster.watchFaults().noResourceVersionFails(true);
+
+    for (String query : List.of("?watch=true", "?watch=true&resourceVersion=")) {
+      try (RawWatch watch = RawWatch.open(cluster, CONFIGMAPS + query)) {
+        assertEquals(REQUEST_WATCH_PROGRESS_DISABLED, watch.next(Duration.ofSeconds(5)), query);
+        assertEquals(1000, watch.awaitEnd(Duration.ofSeconds(5)).code(), query);
+        assertNull(watch.poll(Duration.ZERO));
+      }
+    }
+    try (RawWatch fromVersion = RawWatch.open(cluster, CONFIGMAPS + "?watch=true&resourceVersion=" + listVersion(client))) {
+      configMap(client, "d", Map.of());
+      assertEquals("ADDED d", typeAndName(fromVersion.nextEvent()), "a watch from a resourceVersion is served");
+    }
+    cluster.watchFaults().clear();
+    try (RawWatch plain = RawWatch.open(cluster, CONFIGMAPS + "?watch=true")) {
+      assertEquals("ADDED", RawWatch.type(plain.nextEvent()));
+    }
+  }
+
+  @Test
+  void cut_after_events_closes_the_connection_without_error_event_or_close_frame() {
+    cluster.watchFaults().cutAfterEvents(2);
+    try (RawWatch watch = RawWatch.open(cluster, CONFIGMAPS + "?watch=true")) {
+      assertEquals("ADDED", RawWatch.type(watch.nextEvent()));
+      assertEquals("ADDED", RawWatch.type(watch.nextEvent()));
+      RawWatch.End end = watch.awaitEnd(Duration.ofSeconds(5));
+      assertEquals(-1, end.code(), "cut (the client's error), not closed: " + end);
+      assertNull(watch.poll(Duration.ZERO), "the third ADDED was never sent");
+    }
+  }
+
+  @Test
+  void cut_after_a_duration_ends_a_quiet_watch() {
+    cluster.watchFaults().cutAfter(Duration.ofMillis(300));
+    long opened = System.nanoTime();
+    try (RawWatch watch = RawWatch.open(cluster, CONFIGMAPS + "?watch=true&resourceVersion=" + listVersion(client))) {
+      RawWatch.End end = watch.awaitEnd(Duration.ofSeconds(5));
+      assertEquals(-1, end.code(), "cut (the client's error), not closed: " + end);
+      assertTrue(Duration.ofNanos(System.nanoTime() - opened).toMillis() >= 250);
+      assertNull(watch.poll(Duration.ZERO));
+    }
+  }
+
+  @Test
+  void a_silent_watch_is_accepted_and_never_sends_anything_not_even_its_timeout() {
+    cluster.watchFaults().silent(true);
+    try (RawWatch watch = RawWatch.open(cluster, CONFIGMAPS + "?watch=true&allowWatchBookmarks=true&timeoutSeconds=1")) {
+      configMap(client, "d", Map.of());
+      assertNull(watch.poll(Duration.ofMillis(1500)));
+      assertFalse(watch.ended());
+    }
+  }
+
+  @Test
+  void faults_switched_on_apply_to_open_watches_counted_from_the_switch() {
+    try (RawWatch open = RawWatch.open(cluster, CONFIGMAPS + "?watch=true&resourceVersion=" + listVersion(client))) {
+      configMap(client, "d", Map.of());
+      assertEquals("ADDED d", typeAndName(open.nextEvent()));
+      cluster.watchFaults().cutAfterEvents(1);
+      configMap(client, "e", Map.of());
+      configMap(client, "f", Map.of());
+      assertEquals("ADDED e", typeAndName(open.nextEvent()));
+      assertEquals(-1, open.awaitEnd(Duration.ofSeconds(5)).code());
+      assertNull(open.poll(Duration.ZERO));
+    }
+    cluster.watchFaults().clear().silent(true);
+    try (RawWatch silenced = RawWatch.open(cluster, CONFIGMAPS + "?watch=true&resourceVersion=" + listVersion(client))) {
+      configMap(client, "g", Map.of());
+      assertNull(silenced.poll(QUIET));
+      cluster.watchFaults().clear();
+      configMap(client, "h", Map.of());
+      assertNull(silenced.poll(QUIET), "a watch that fell silent stays so");
+    }
+  }
+
+  @Test
+  void only_for_restricts_the_faults_to_one_resource() {
+    cluster.watchFaults().onlyFor("pods").silent(true).noResourceVersionFails(true);
+    try (RawWatch configMaps = RawWatch.open(cluster, CONFIGMAPS + "?watch=true");
+         RawWatch pods = RawWatch.open(cluster, "/api/v1/namespaces/default/pods?watch=true")) {
+      assertEquals("ADDED", RawWatch.type(configMaps.nextEvent()));
+      cluster.scenario().pod("default", "p", p -> p.nodeSelector("disk", "none")).apply();
+      assertNull(pods.poll(QUIET));
+    }
+  }
+
+  @Test
+  void fabric8_watches_reconnect_after_a_cut_from_the_last_version_they_saw() throws Exception {
+    var events = new java.util.concurrent.LinkedBlockingQueue<String>();
+    cluster.watchFaults().cutAfterEvents(3);
+    try (var watch = client.configMaps().watch(new io.fabric8.kubernetes.client.Watcher<>() {
+      @Override
+      public void eventReceived(Action action, io.fabric8.kubernetes.api.model.ConfigMap cm) {
+        events.add(action + " " + cm.getMetadata().getName());
+      }
+
+      @Override
+      public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {
+      }
+    })) {
+      for (int i = 0; i < 3; i++) {
+        assertTrue(events.poll(5, java.util.concurrent.TimeUnit.SECONDS).startsWith("ADDED"));
+      }
+      cluster.watchFaults().clear();
+      String version = String.valueOf(listVersion(client));
+      Await.await("a watch again, from the last version seen", Duration.ofSeconds(10), () -> cluster.requestLog()
+          .stream().anyMatch(r -> r.contains("watch=true") && r.contains("resourceVersion=" + version)));
+      configMap(client, "d", Map.of());
+      assertEquals("ADDED d", events.poll(5, java.util.concurrent.TimeUnit.SECONDS));
+    }
+  }
+}
