@@ -2,7 +2,6 @@ package dev.takeover.engine;
 
 import dev.takeover.engine.plan.ClusterView;
 import dev.takeover.kube.Kube;
-import dev.takeover.kube.NodeInformer;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -18,16 +17,13 @@ import java.util.TreeSet;
 
 /**
  * Reads what the plan needs, and only that: the node (fresh), its pods (server-side field selector), the
- * claims and volumes those pods use, the budgets of their namespaces, and the other nodes from the informer.
+ * claims and volumes those pods use, the budgets of their namespaces, and the nodes (a list: they are few).
  * Nothing here grows with the number of pods in the cluster.
  */
 final class ClusterReader {
   private final Kube kube;
-  private final NodeInformer nodes;
-
-  ClusterReader(Kube kube, NodeInformer nodes) {
+  ClusterReader(Kube kube) {
     this.kube = kube;
-    this.nodes = nodes;
   }
 
   /** The view of the node, or a failed future with {@link Run.Stopped} when there is no such node. */
@@ -36,11 +32,13 @@ final class ClusterReader {
       if (node == null) {
         return Future.failedFuture(new Run.Stopped(Outcome.Status.REFUSED, Run.nodeNotFound(nodeName)));
       }
-      return kube.pods.onNode(nodeName).compose(pods -> readAround(node, pods));
+      // Every node, listed now: the plan must not stand on a cache whose watch may have gone quiet.
+      return Future.all(kube.pods.onNode(nodeName), kube.nodes.list())
+          .compose(both -> readAround(node, both.resultAt(0), both.resultAt(1)));
     });
   }
 
-  private Future<ClusterView> readAround(Node node, List<Pod> pods) {
+  private Future<ClusterView> readAround(Node node, List<Pod> pods, List<Node> nodes) {
     List<Future<PersistentVolumeClaim>> claimReads = new ArrayList<>();
     TreeSet<String> namespaces = new TreeSet<>();
     java.util.Set<String> claimsRead = new java.util.HashSet<>(); // a claim shared by pods is read once
@@ -74,15 +72,15 @@ final class ClusterReader {
             .stream().filter(Objects::nonNull).toList();
         List<PodDisruptionBudget> budgets = new ArrayList<>();
         vb.<io.vertx.core.CompositeFuture>resultAt(1).<List<PodDisruptionBudget>>list().forEach(budgets::addAll);
-        return new ClusterView(node, pods, withFresh(node), claims, volumes, budgets);
+        return new ClusterView(node, pods, withFresh(node, nodes), claims, volumes, budgets);
       });
     });
   }
 
-  /** All nodes from the informer, with the target node replaced by the copy just read. */
-  private List<Node> withFresh(Node node) {
+  /** All nodes, with the target node replaced by the copy read first. */
+  private static List<Node> withFresh(Node node, List<Node> nodes) {
     List<Node> all = new ArrayList<>();
-    for (Node n : nodes.all()) {
+    for (Node n : nodes) {
       if (!n.getMetadata().getName().equals(node.getMetadata().getName())) {
         all.add(n);
       }

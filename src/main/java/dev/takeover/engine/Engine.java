@@ -10,7 +10,6 @@ import dev.takeover.engine.events.EngineEvent;
 import dev.takeover.engine.events.EventStream;
 import dev.takeover.kube.Kube;
 import dev.takeover.kube.ListWatches;
-import dev.takeover.kube.NodeInformer;
 import dev.takeover.ticket.Ticket;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -38,26 +37,23 @@ public final class Engine implements AutoCloseable {
                ClusterReader reader, ListWatches watches, Drain drain, StatefulPodCheck check) {}
 
   private final Parts parts;
-  private final NodeInformer nodes;
   private final Map<String, String> running = new HashMap<>(); // node → run id
 
-  private Engine(Parts parts, NodeInformer nodes) {
+  private Engine(Parts parts) {
     this.parts = parts;
-    this.nodes = nodes;
   }
 
-  /** Starts the node informer and returns the engine once the nodes are known. */
+  /** Builds the engine on a context of its own (all run state lives there). */
   public static Future<Engine> start(Vertx vertx, Kube kube, EngineConfig config, EventStream events, Clock clock) {
     Promise<Engine> started = Promise.promise();
     Context context = vertx.getOrCreateContext();
     context.runOnContext(v -> {
-      NodeInformer nodes = new NodeInformer(kube.calls());
       Evictor evictor = new Evictor(vertx, kube.pods, config.evictionBackoff(), clock,
           () -> ThreadLocalRandom.current().nextDouble());
       ListWatches watches = new ListWatches(context, kube.calls(), config.relistPeriod());
-      Parts parts = new Parts(vertx, context, kube, config, events, clock, new ClusterReader(kube, nodes), watches,
+      Parts parts = new Parts(vertx, context, kube, config, events, clock, new ClusterReader(kube), watches,
           new Drain(watches, kube.pods, evictor, clock), new StatefulPodCheck(watches, clock));
-      nodes.start().map(x -> new Engine(parts, nodes)).onComplete(started);
+      started.complete(new Engine(parts));
     });
     return started.future();
   }
@@ -104,6 +100,6 @@ public final class Engine implements AutoCloseable {
 
   @Override
   public void close() {
-    nodes.close();
+    // Nothing of its own to stop: each run's waits close with the run.
   }
 }

@@ -49,7 +49,8 @@ final class TakeoverSequence {
         .compose(this::drain)        // evict with a UID precondition; PDB 429 → back off; watch for deletion
         .compose(this::confirm)      // each StatefulSet pod Ready elsewhere with the same PVC → PV
         .compose(this::uncordon)     // only a node we cordoned, unless the maintenance continues
-        .recover(cause -> new Recovery(parts).stopSafely(run, cause));
+        .recover(cause -> new Recovery(parts).stopSafely(run, cause))
+        .compose(out -> run.watches.settled().map(out)); // a watch found silent is told before the end
   }
 
   /** Completes with the plan on the run; fails with {@link Run.Stopped} when refused or for a dry run. */

@@ -19,6 +19,7 @@ final class WatchReport implements WatchHealth {
   private final Clock clock;
   private final Set<String> failing = new HashSet<>();
   private String lastCause;
+  private final java.util.List<io.vertx.core.Future<Void>> verdicts = new java.util.ArrayList<>();
 
   WatchReport(EventStream events, RunId run, Clock clock) {
     this.events = events;
@@ -34,6 +35,19 @@ final class WatchReport implements WatchHealth {
       lastCause = kind;
       events.publish(new EngineEvent.WatchFailing(run, clock.instant(), what, cause, listingEvery));
     }
+  }
+
+  @Override
+  public void judging(io.vertx.core.Future<Void> verdict) {
+    verdicts.add(verdict);
+  }
+
+  /**
+   * Completes once every watch still being judged has its verdict (at most about a second: only a watch whose
+   * wait a list settled has one pending), so that a silent watch is told before the run's end, not after it.
+   */
+  io.vertx.core.Future<Void> settled() {
+    return io.vertx.core.Future.join(new java.util.ArrayList<>(verdicts)).<Void>mapEmpty().otherwiseEmpty();
   }
 
   @Override

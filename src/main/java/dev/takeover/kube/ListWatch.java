@@ -48,6 +48,7 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
   private final WatchScope<T> scope;
   private final Duration listEvery;
   private final Listener<T> listener;
+  private final WatchHealth health;
   private final DoubleSupplier random;
   private final Clock clock;
 
@@ -64,6 +65,8 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
   private long missTimer = -1;
   private Instant lastListed;
   private final WatchAudit audit = new WatchAudit(MISS_GRACE);
+  /** Completes when a closed list-watch has been judged (at once, unless it lingers for changes owed). */
+  private final io.vertx.core.Promise<Void> judged = io.vertx.core.Promise.promise();
   private final WatchFailures failures;
 
   private ListWatch(Context context, KubeCalls calls, WatchScope<T> scope, Duration listEvery, WatchHealth health,
@@ -75,6 +78,7 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     this.listener = listener;
     this.random = random;
     this.clock = clock;
+    this.health = health;
     this.failures = new WatchFailures(scope.what(), listEvery, health);
   }
 
@@ -125,6 +129,8 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     if (audit.owesNothing() || watch == null) {
       context.owner().cancelTimer(missTimer);
       closeWatch();
+    } else {
+      health.judging(judged.future());
     }
   }
 
@@ -170,6 +176,9 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
   private void judgeMisses() {
     if (watch == null) {
       audit.forgive(); // the watch that owed them ended, and its end was counted; the next one replays them
+      if (closed) {
+        judged.tryComplete();
+      }
       return;
     }
     if (!audit.missed()) {
@@ -281,6 +290,9 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     double lasted = (System.nanoTime() - watchOpenedAt) / 1e9;
     int events = watchEvents;
     watch = null;
+    if (closed) {
+      judged.tryComplete(); // it ended while lingering: counted below, nothing more to judge
+    }
     if (cause == null && lasted >= timeoutSeconds * 0.9) {
       healthy();
       openWatch(); // the server's own timeout: the ordinary end of a watch
@@ -342,6 +354,9 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     watch = null;
     if (w != null) {
       w.close();
+    }
+    if (closed) {
+      judged.tryComplete();
     }
   }
 }

@@ -10,6 +10,12 @@ public interface WatchHealth {
   /** {@code what} (e.g. "pods on kube-node02") is failing for {@code cause}; it is now checked by listing. */
   void failing(String what, String cause, Duration listingEvery);
 
+  /**
+   * A closed list-watch still owes changes a list found: {@code verdict} completes (within a second) once it is
+   * judged, so that a caller about to finish can let the verdict be told first.
+   */
+  default void judging(io.vertx.core.Future<Void> verdict) {}
+
   /** {@code what} works again after it was reported failing. */
   void recovered(String what);
 

@@ -76,6 +76,26 @@ class ProductionJarIT {
   }
 
   @Test
+  void with_watches_that_stay_silent_the_jar_still_takes_over_and_says_in_one_line_that_it_checks_by_listing()
+      throws Exception {
+    try (SimulatedCluster cluster = Seed.cluster(SimTiming.realistic())) {
+      cluster.awaitSettled(java.time.Duration.ofSeconds(10));
+      cluster.watchFaults().silent(true);
+      Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
+      Run run = jar("run", "--node", "kube-node02", "--kubeconfig", kubeconfig.toString());
+      assertEquals(0, run.code(), run.out() + run.err());
+      assertTrue(run.out().contains("default/mysql-0: kube-node02 → kube-node01, pvc-mysql-0 → pv1"), run.out());
+      List<String> failing = run.out().lines().filter(l -> l.contains("warning  watch of ")).toList();
+      assertFalse(failing.isEmpty(), run.out());
+      assertTrue(failing.get(0).matches(".*warning  watch of (pods on kube-node02|pod default/mysql-0) failing \\(.+\\);"
+          + " checking by listing every 5 s$"), failing.get(0));
+      assertEquals(failing.size(), failing.stream().map(l -> l.substring(l.indexOf("failing ("))).distinct().count(),
+          "never the same cause twice: " + failing);
+      assertEquals("", run.err());
+    }
+  }
+
+  @Test
   void an_unknown_node_is_one_line_and_exit_code_3() throws Exception {
     try (SimulatedCluster cluster = Seed.cluster(SimTiming.fast())) {
       Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
