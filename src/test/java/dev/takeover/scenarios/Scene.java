@@ -166,8 +166,27 @@ final class Scene implements AutoCloseable {
           "the scene's " + pods + " pods Ready on " + node);
     } finally {
       others.forEach(n -> setUnschedulable(n, false));
+      others.forEach(this::awaitSchedulable);
     }
     return this;
+  }
+
+  /**
+   * Waits (bounded polling) until the node controller has taken the node.kubernetes.io/unschedulable taint off an
+   * uncordoned node: until then the scheduler, and so the plan, still count it out.
+   */
+  void awaitSchedulable(String node) {
+    long deadline = System.nanoTime() + cluster.patience().toNanos();
+    while (System.nanoTime() < deadline) {
+      Node n = node(node);
+      boolean tainted = n.getSpec().getTaints() != null && n.getSpec().getTaints().stream()
+          .anyMatch(t -> "node.kubernetes.io/unschedulable".equals(t.getKey()));
+      if (!tainted && !Boolean.TRUE.equals(n.getSpec().getUnschedulable())) {
+        return;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+    }
+    throw new AssertionError(node + " still unschedulable after " + cluster.patience());
   }
 
   /** Uncordons the node and erases any record Takeover left on it (cleanup after a scenario that kept it). */

@@ -77,10 +77,7 @@ class WatchFaultsTest {
          Scene scene = Scene.in(cluster, "full-" + fault.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))) {
       try {
         EngineHarness.Result result = FullNodeTest.takeOverAFullNode(cluster, scene, RELIST_EVERY_SECOND,
-            () -> {
-              cluster.sim.awaitSettled(Duration.ofSeconds(30)); // the other worker's unschedulable taint is gone
-              fault.arrange.accept(cluster.sim.watchFaults());
-            });
+            () -> fault.arrange.accept(cluster.sim.watchFaults()));
         assertReported(fault, result, cluster.sim);
       } finally {
         cluster.sim.watchFaults().clear(); // the scene's own clean-up waits by watching
