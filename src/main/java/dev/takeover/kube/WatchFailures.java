@@ -33,7 +33,8 @@ final class WatchFailures {
       String kind = cause.replaceAll("[0-9]+(\\.[0-9]+)?", "#"); // "after 1.2 s and 3 events" is one cause
       if (!kind.equals(reportedAs)) {
         reportedAs = kind;
-        LOG.warn("watch of {} failing ({}); checking by listing every {} s", what, cause, listEvery.toSeconds());
+        // Told to the operator through WatchHealth (the run's events); the log says it only with --verbose.
+        LOG.info("watch of {} failing ({}); checking by listing every {} s", what, cause, listEvery.toSeconds());
         health.failing(what, cause, listEvery);
       }
     }
