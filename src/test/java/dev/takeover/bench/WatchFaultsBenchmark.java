@@ -30,10 +30,13 @@ import java.util.function.Consumer;
  */
 public final class WatchFaultsBenchmark {
   private static final SimTiming REAL = new SimTiming(Duration.ofSeconds(2), Duration.ofSeconds(1));
+  // The mock server logs every request through java.util.logging; held here so the setting is not collected.
+  private static final java.util.logging.Logger MOCK_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
   private record Watches(String name, Consumer<WatchFaults> arrange) {}
 
   public static void main(String[] args) throws Exception {
+    MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
     List<Watches> modes = List.of(
         new Watches("healthy watches", f -> { }),
         new Watches("every watch silent", f -> f.silent(true)),
@@ -65,15 +68,20 @@ public final class WatchFaultsBenchmark {
       try {
         EventStream events = new EventStream(vertx);
         AtomicInteger failing = new AtomicInteger();
+        io.vertx.core.Promise<Void> finished = io.vertx.core.Promise.promise();
         events.subscribe(e -> {
           if ("takeover.watch.failing".equals(e.getString("type"))) {
             failing.incrementAndGet();
+          }
+          if ("takeover.run.finished".equals(e.getString("type"))) {
+            finished.tryComplete();
           }
         });
         Engine engine = Engine.start(vertx, kube, EngineConfig.defaults(), events, Clock.systemUTC())
             .await(30, TimeUnit.SECONDS);
         Outcome out = engine.submit(Ticket.takeover("kube-node02", Ticket.Options.defaults(), "bench", "", ""))
             .await(10, TimeUnit.MINUTES);
+        finished.future().await(10, TimeUnit.SECONDS); // the events are delivered after the outcome
         engine.close();
         if (out.status() != Outcome.Status.SUCCEEDED) {
           throw new IllegalStateException(mode.name() + ": " + out.status() + " " + out.reason());

@@ -57,6 +57,23 @@ class PodLifecycleTest {
   }
 
   @Test
+  void a_pod_with_a_finalizer_outlives_its_final_delete_until_the_finalizer_is_removed() {
+    client.pods().withName("bound").edit(p -> {
+      p.getMetadata().setFinalizers(java.util.List.of("example.com/hold"));
+      return p;
+    });
+    client.pods().withName("bound").delete();
+    client.pods().withName("bound").withGracePeriod(0).delete(); // what its kubelet does when the containers stopped
+
+    Pod held = client.pods().withName("bound").get();
+    assertNotNull(held, "held by its finalizer");
+    assertEquals(0L, held.getMetadata().getDeletionGracePeriodSeconds());
+    client.pods().withName("bound").patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+        io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":null}}");
+    assertNull(client.pods().withName("bound").get(), "gone with its last finalizer");
+  }
+
+  @Test
   void a_terminating_pod_can_still_be_updated_and_stays_terminating() {
     client.pods().withName("bound").delete();
     String deletion = client.pods().withName("bound").get().getMetadata().getDeletionTimestamp();

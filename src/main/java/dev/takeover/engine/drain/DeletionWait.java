@@ -108,8 +108,11 @@ public final class DeletionWait implements AutoCloseable {
       // deletionTimestamp is when the grace period ends; it began that long before.
       Long grace = a.last.getMetadata().getDeletionGracePeriodSeconds();
       Instant due = Instant.parse(deletion);
+      List<String> finalizers = a.last.getMetadata().getFinalizers();
+      String held = finalizers == null || finalizers.isEmpty() ? "" : "held by finalizers " + String.join(", ", finalizers);
+      String detail = grace == null ? held : "grace period " + grace + " s" + (held.isEmpty() ? "" : "; " + held);
       return "terminating since " + TIME.format(grace == null ? due : due.minusSeconds(grace))
-          + (grace == null ? "" : " (grace period " + grace + " s)") + "," + asOf;
+          + (detail.isEmpty() ? "" : " (" + detail + ")") + "," + asOf;
     }
     String phase = a.last.getStatus() == null ? null : a.last.getStatus().getPhase();
     return "still running (" + (phase == null ? "phase unknown" : phase) + ", not marked for deletion)," + asOf;

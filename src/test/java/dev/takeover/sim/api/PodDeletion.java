@@ -15,8 +15,9 @@ import java.util.Objects;
 /**
  * Deleting a pod as the API server does (pod strategy CheckGracefulDelete + the generic registry's BeforeDelete):
  * a pod bound to a node gets {@code deletionTimestamp} and {@code deletionGracePeriodSeconds} and stays until its
- * kubelet deletes it again with grace 0; an unbound or finished pod, or grace 0, is removed at once. A second
- * delete may shorten the grace period, never extend it.
+ * kubelet deletes it again with grace 0; an unbound or finished pod, or grace 0, is removed at once — unless it
+ * has finalizers: then it stays, terminating, until they are removed. A second delete may shorten the grace
+ * period, never extend it.
  */
 public final class PodDeletion {
   private static final long DEFAULT_GRACE_SECONDS = 30;
@@ -42,7 +43,7 @@ public final class PodDeletion {
           return ok(pod); // already terminating at least as soon: nothing changes
         }
       }
-      if (grace == 0 && !Pods.isTerminating(pod)) {
+      if (grace == 0 && !Pods.isTerminating(pod) && !held(pod)) {
         store.remove(path);
         return ok(pod);
       }
@@ -51,13 +52,18 @@ public final class PodDeletion {
         p.getMetadata().setDeletionGracePeriodSeconds(grace);
         return p;
       });
-      if (grace == 0) {
+      if (grace == 0 && !held(marked)) {
         // a terminating pod deleted again with grace 0 (its kubelet, or a force delete): MODIFIED then DELETED,
         // as in watch/pod-mysql-0-during-eviction.jsonl
         store.remove(path);
       }
       return ok(marked);
     });
+  }
+
+  /** A pod with finalizers stays, terminating, until they are removed (the registry's finalizer check). */
+  private static boolean held(Pod pod) {
+    return pod.getMetadata().getFinalizers() != null && !pod.getMetadata().getFinalizers().isEmpty();
   }
 
   /** Throws the 409 a real server answers when the pod is not the one the client meant. */

@@ -80,6 +80,12 @@ final class TerminatingPodWrites {
       wanted.setStatus(current.getStatus());
       return wanted;
     });
+    // The registry's ShouldDeleteDuringUpdate: the last finalizer of an object whose graceful deletion is over
+    // is gone, so the object goes too.
+    boolean finalized = updated.getMetadata().getFinalizers() == null || updated.getMetadata().getFinalizers().isEmpty();
+    if (finalized && Long.valueOf(0).equals(updated.getMetadata().getDeletionGracePeriodSeconds())) {
+      store.remove(Paths.pod(stored.getMetadata().getNamespace(), name));
+    }
     return Statuses.json(200, Serialization.asJson(updated));
   }
 

@@ -57,13 +57,17 @@ public final class ReplicaSetController implements Controller {
     }
   }
 
-  /** A pod as the ReplicaSet controller creates it: generateName NAME-, template labels, controller reference. */
+  /**
+   * A pod as the ReplicaSet controller creates it (controller.GetPodFromTemplate): generateName NAME-, the
+   * template's labels, annotations and finalizers, controller reference.
+   */
   public static Pod newPod(ReplicaSet rs) {
     var template = rs.getSpec().getTemplate();
     return new PodBuilder()
         .withNewMetadata().withGenerateName(rs.getMetadata().getName() + "-")
         .withNamespace(rs.getMetadata().getNamespace())
         .withLabels(template.getMetadata().getLabels()).withAnnotations(template.getMetadata().getAnnotations())
+        .withFinalizers(template.getMetadata().getFinalizers())
         .withOwnerReferences(Owners.controllerRef(rs)).endMetadata()
         .withSpec(Serialization.clone(template.getSpec()))
         .build();

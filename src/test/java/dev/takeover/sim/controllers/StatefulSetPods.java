@@ -44,6 +44,7 @@ public final class StatefulSetPods {
         .withNewMetadata().withName(name).withGenerateName(sts.getMetadata().getName() + "-")
         .withNamespace(sts.getMetadata().getNamespace()).withLabels(labels)
         .withAnnotations(template == null ? null : template.getAnnotations())
+        .withFinalizers(template == null ? null : template.getFinalizers())
         .withOwnerReferences(Owners.controllerRef(sts)).endMetadata()
         .withSpec(Serialization.clone(sts.getSpec().getTemplate().getSpec()))
         .build();
