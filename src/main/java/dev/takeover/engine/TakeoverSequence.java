@@ -164,7 +164,8 @@ final class TakeoverSequence {
                   publish(new EngineEvent.PodConfirmed(run.id, now(), move));
                 }));
           }
-          Future<List<String>> placed = new PlacementWait(parts.watches()).await(replaced, run.nodeName(), deadline,
+          Future<List<String>> placed = new PlacementWait(parts.watches(), parts.clock()).await(replaced,
+              run.drained.acceptedAt(), run.nodeName(), deadline,
               run.watches, (pending, why) -> publish(new EngineEvent.PlacementWaiting(run.id, now(), pending, why)));
           return Future.join(Future.join(checks), placed).transform(ar -> {
             List<String> failures = checks.stream().filter(Future::failed).map(f -> f.cause().getMessage())

@@ -29,10 +29,10 @@ final class WatchReport implements WatchHealth {
 
   @Override
   public void failing(String what, String cause, Duration listingEvery) {
-    failing.add(what);
     String kind = cause.replaceAll("[0-9]+(\\.[0-9]+)?", "#"); // "after 1.2 s and 3 events" is one cause
     if (!kind.equals(lastCause)) {
       lastCause = kind;
+      failing.add(what); // only what was told can be told to work again
       events.publish(new EngineEvent.WatchFailing(run, clock.instant(), what, cause, listingEvery));
     }
   }

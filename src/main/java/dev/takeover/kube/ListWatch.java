@@ -31,8 +31,12 @@ import java.util.function.DoubleSupplier;
  */
 public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ListWatch.class);
-  /** A change a list found must come through an open watch within this, or the watch is missing events. */
-  static final Duration MISS_GRACE = Duration.ofSeconds(1);
+  /**
+   * A change a list found must come through the open watch within this, or the watch is missing events (sooner
+   * when the watch shows progress past it). Lists are read from etcd and watches from the watch cache, which may
+   * lag: kube-apiserver itself allows it 3 s.
+   */
+  static final Duration MISS_GRACE = Duration.ofSeconds(3);
 
   /** What the caller hears. Both may bring an object it has already seen: callers are idempotent. */
   public interface Listener<T> {
@@ -64,6 +68,8 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
   private long reopenTimer = -1;
   private long missTimer = -1;
   private Instant lastListed;
+  /** The version of the newest list applied: an older answer (lists overlap) is not applied after it. */
+  private long newestList = -1;
   private final WatchAudit audit = new WatchAudit(MISS_GRACE);
   /** Completes when a closed list-watch has been judged (at once, unless it lingers for changes owed). */
   private final io.vertx.core.Promise<Void> judged = io.vertx.core.Promise.promise();
@@ -91,7 +97,7 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     ListWatch<T> lw = new ListWatch<>(context, calls, scope, listEvery, health, listener,
         () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble(), Clock.systemUTC());
     return lw.list().transform(ar -> {
-      if (!lw.closed) {
+      if (!lw.closed) { // the listener may have closed it on the first list
         lw.openWatch();
         lw.scheduleRelist();
       }
@@ -109,14 +115,10 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     return lastListed;
   }
 
-  public WatchScope<T> scope() {
-    return scope;
-  }
-
   /**
-   * Stops listing and watching. If a list found changes the watch has not delivered yet, the watch is given
-   * {@link #MISS_GRACE} more to deliver them before it is judged, so that a silent watch is reported even when
-   * the list settled the caller's wait.
+   * Stops listing and watching. If a list found changes the open watch has not delivered yet, the watch is given
+   * the rest of {@link #MISS_GRACE} to deliver them before it is judged (told to {@link WatchHealth#judging}), so
+   * that a silent watch is reported even when a list settled the caller's wait.
    */
   @Override
   public void close() {
@@ -142,16 +144,21 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
         return Future.failedFuture(ar.cause());
       }
       if (!closed) {
-        lastListed = asked;
-        listed(ar.result());
+        listed(ar.result(), asked);
       }
       return Future.succeededFuture();
     });
   }
 
-  private void listed(KubernetesResourceList<T> list) {
+  private void listed(KubernetesResourceList<T> list, Instant asked) {
     String listVersion = list.getMetadata() == null ? null : list.getMetadata().getResourceVersion();
-    if (audit.listed(list.getItems(), WatchAudit.number(listVersion), watch == null ? -1 : watchFrom)) {
+    long listRv = WatchAudit.number(listVersion);
+    if (listRv >= 0 && listRv < newestList) {
+      return; // overlapping lists: a newer one was applied already
+    }
+    newestList = Math.max(newestList, listRv);
+    lastListed = asked;
+    if (audit.listed(list.getItems(), listRv, watch == null ? -1 : watchFrom)) {
       armMissCheck(MISS_GRACE.toMillis());
     }
     if (watch == null && !opening && listVersion != null) {
@@ -169,19 +176,14 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     }
   }
 
-  /**
-   * Changes a list found that the open watch has not delivered within the grace: the watch is missing events.
-   * Each change gets the whole grace, counted from the list that found it.
-   */
+  /** Changes a list found that the open watch has not delivered within the grace: the watch is missing events. */
   private void judgeMisses() {
     if (watch == null) {
-      audit.forgive(); // the watch that owed them ended, and its end was counted; the next one replays them
-      if (closed) {
-        judged.tryComplete();
-      }
+      audit.forgiveUpTo(-1); // the watch that owed them ended, and its end was counted; the next one replays them
+      endJudging();
       return;
     }
-    if (!audit.missed()) {
+    if (!audit.overdue()) {
       if (!audit.owesNothing()) {
         armMissCheck(audit.untilDue());
       } else if (closed) {
@@ -189,96 +191,97 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
       }
       return;
     }
-    audit.forgive();
-    failed("it stays silent: a list found changes it had not delivered " + MISS_GRACE.toSeconds() + " s later", true);
+    silent("a list found changes it had not delivered " + MISS_GRACE.toSeconds() + " s later");
+  }
+
+  /** The open watch is missing events: told (certain), and opened again from the last version it delivered. */
+  private void silent(String why) {
+    audit.forgiveUpTo(-1);
+    failed("it stays silent: " + why, true);
     closeWatch();
-    if (!closed) {
-      scheduleReopen(0);
-    }
+    scheduleReopen(0);
   }
 
   private void openWatch() {
-    if (closed || opening || watch != null) {
-      return;
-    }
-    if (resourceVersion == null) {
-      // No list has answered yet: a watch without a version is the one old servers refuse; list first.
-      return;
+    if (closed || opening || watch != null || resourceVersion == null) {
+      return; // without a version (no list answered yet) a watch is the one old servers refuse: list first
     }
     opening = true;
     long from = WatchAudit.number(resourceVersion);
     // As client-go: the server ends a watch after 5 to 10 min, and it is opened again from the last version.
     long timeoutSeconds = 300 + (long) (300 * random.getAsDouble());
+    WatchConnection[] self = new WatchConnection[1];
     calls.watch(scope.watchPath(resourceVersion, timeoutSeconds), context, new WatchConnection.Handler() {
       @Override
       public void event(String type, JsonObject object) {
-        onEvent(type, object);
+        if (watch != null && watch == self[0]) {
+          onEvent(type, object);
+        }
       }
 
       @Override
       public void ended(String cause) {
-        onEnded(cause, timeoutSeconds);
+        if (watch != null && watch == self[0]) {
+          onEnded(cause, timeoutSeconds);
+        }
       }
     }).onComplete(ar -> {
       opening = false;
       if (ar.failed()) {
-        failed(ar.cause().getMessage(), false);
-        scheduleReopen(ar.cause() instanceof WatchConnection.WatchRefused r ? r.retryAfterMillis() : -1);
+        if (!closed) {
+          WatchConnection.WatchRefused refused = ar.cause() instanceof WatchConnection.WatchRefused r ? r : null;
+          if (refused != null && refused.status == 410) {
+            expired(ar.cause().getMessage());
+          } else {
+            failed(ar.cause().getMessage(), false);
+            scheduleReopen(refused == null ? -1 : refused.retryAfterMillis());
+          }
+        }
         return;
       }
       if (closed) {
         ar.result().close();
         return;
       }
+      self[0] = ar.result();
       watch = ar.result();
       watchFrom = from;
       watchOpenedAt = System.nanoTime();
       watchEvents = 0;
+      audit.forgiveUpTo(from); // what this watch starts after, it never owes
     });
   }
 
   private void onEvent(String type, JsonObject object) {
-    if (watch == null) {
-      return;
-    }
     watchEvents++;
     if ("ERROR".equals(type)) {
       int code = object.getInteger("code", 0);
       String message = object.getString("message", "");
       closeWatch();
       if (code == 410) {
-        // The version was compacted away: only a fresh list can say what is there now.
-        goneInRow++;
-        resourceVersion = null;
-        if (goneInRow >= WatchFailures.TO_REPORT) {
-          failed("HTTP 410: " + message, false);
-        }
-        list().onComplete(ar -> scheduleReopen(0));
-      } else {
+        expired("HTTP 410: " + message);
+      } else if (!closed) {
         failed("HTTP " + code + ": " + message, false);
         scheduleReopen(-1);
       }
       return;
     }
     String rv = object.getJsonObject("metadata", new JsonObject()).getString("resourceVersion");
-    if (rv != null) {
-      resourceVersion = rv;
+    Watcher.Action action = "BOOKMARK".equals(type) ? null : action(type);
+    if (action != null) {
+      goneInRow = 0;
+      T item = calls.serialization().unmarshal(object.encode(), scope.type());
+      audit.delivered(item.getMetadata().getUid(), WatchAudit.number(rv), action == Watcher.Action.DELETED);
+      if (!closed) {
+        listener.changed(action, item);
+      }
     }
-    if ("BOOKMARK".equals(type)) {
-      return;
+    if (rv != null && (action != null || "BOOKMARK".equals(type))) {
+      resourceVersion = rv; // only once the event is handled: a watch reopened from here loses nothing
     }
-    Watcher.Action action;
-    try {
-      action = Watcher.Action.valueOf(type);
-    } catch (IllegalArgumentException unknown) {
-      return;
-    }
-    goneInRow = 0;
-    T item = calls.serialization().unmarshal(object.encode(), scope.type());
-    audit.delivered(item.getMetadata().getUid(), WatchAudit.number(rv), action == Watcher.Action.DELETED);
-    if (!closed) {
-      listener.changed(action, item);
-    } else if (audit.owesNothing()) {
+    if (audit.skippedBefore(WatchAudit.number(rv))) {
+      silent("it went past changes a list found without delivering them");
+    } else if (closed && audit.owesNothing()) {
       // Closed while lingering for changes a list found: the watch delivered them, so it works.
       context.owner().cancelTimer(missTimer);
       missTimer = -1;
@@ -286,21 +289,43 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     }
   }
 
+  private static Watcher.Action action(String type) {
+    try {
+      return Watcher.Action.valueOf(type);
+    } catch (IllegalArgumentException unknown) {
+      return null;
+    }
+  }
+
+  /** 410 Gone: the version was compacted away, so only a fresh list can say what is there now. */
+  private void expired(String cause) {
+    goneInRow++;
+    resourceVersion = null;
+    if (closed) {
+      return;
+    }
+    if (goneInRow >= WatchFailures.TO_REPORT) {
+      failed(cause, false);
+    }
+    long backoff = goneInRow <= 1 ? 0 : -1; // a server that keeps answering 410 is not hammered
+    list().onComplete(ar -> scheduleReopen(backoff));
+  }
+
   private void onEnded(String cause, long timeoutSeconds) {
     double lasted = (System.nanoTime() - watchOpenedAt) / 1e9;
     int events = watchEvents;
     watch = null;
-    if (closed) {
-      judged.tryComplete(); // it ended while lingering: counted below, nothing more to judge
-    }
     if (cause == null && lasted >= timeoutSeconds * 0.9) {
       healthy();
       openWatch(); // the server's own timeout: the ordinary end of a watch
       return;
     }
-    failed(cause != null ? cause : String.format(java.util.Locale.ROOT,
-        "the server ended it after %.1f s and %d events, long before its %d s timeout", lasted, events, timeoutSeconds), false);
-    scheduleReopen(failures.inRow() <= 1 ? 0 : -1);
+    if (!closed) {
+      failed(cause != null ? cause : String.format(java.util.Locale.ROOT,
+          "the server ended it after %.1f s and %d events, long before its %d s timeout", lasted, events, timeoutSeconds), false);
+      scheduleReopen(failures.inRow() <= 1 ? 0 : -1);
+    }
+    endJudging(); // after the failure is told, so that it comes before the run's end
   }
 
   private void failed(String cause, boolean certain) {
@@ -312,13 +337,16 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     failures.healthy();
   }
 
-  /** Opens the watch again after {@code delayMs} (-1: backoff by failures in a row, at most one listing period). */
+  /**
+   * Opens the watch again after {@code delayMs} (-1: backoff by failures in a row, at most one listing period; a
+   * server's Retry-After is honoured, but never below the backoff once failures repeat).
+   */
   private void scheduleReopen(long delayMs) {
     if (closed || reopenTimer != -1) {
       return;
     }
-    long delay = delayMs >= 0 ? delayMs
-        : Math.min(listEvery.toMillis(), 500L << Math.min(10, Math.max(0, failures.inRow() - 2)));
+    long backoff = failures.inRow() <= 1 ? 0 : Math.min(listEvery.toMillis(), 500L << Math.min(10, failures.inRow() - 2));
+    long delay = Math.max(delayMs, backoff);
     if (delay == 0) {
       openWatch();
       return;
@@ -337,7 +365,9 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     long delay = (long) (listEvery.toMillis() * (0.8 + 0.4 * random.getAsDouble()));
     relistTimer = context.owner().setTimer(Math.max(1, delay), t -> {
       relistTimer = -1;
-      if (watch != null && audit.owesNothing() && System.nanoTime() - watchOpenedAt >= listEvery.toNanos()) {
+      // Healthy only with evidence: open a whole period, something delivered, nothing owed.
+      if (watch != null && watchEvents > 0 && audit.owesNothing()
+          && System.nanoTime() - watchOpenedAt >= listEvery.toNanos()) {
         healthy();
       }
       list().onComplete(ar -> {
@@ -356,6 +386,13 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
       w.close();
     }
     if (closed) {
+      endJudging();
+    }
+  }
+
+  private void endJudging() {
+    if (closed) {
+      context.owner().cancelTimer(missTimer);
       judged.tryComplete();
     }
   }

@@ -91,7 +91,7 @@ public final class PodOps {
         return new EvictionAnswer(Kind.GONE, code, message, null, null);
       }
       if (code == 409) {
-        return new EvictionAnswer(conflictKind(status, message), code, message, null, retryAfter);
+        return new EvictionAnswer(conflictKind(message), code, message, null, retryAfter);
       }
       if (code == 429) {
         String budget = budgetOf(status);
@@ -104,17 +104,16 @@ public final class PodOps {
     }
 
     /**
-     * What a 409 on an eviction means, read as the API server builds it. The UID precondition is checked in
-     * rest.BeforeDelete, whose Conflict names the object's <em>kind</em> ({@code details.kind: "Pod"},
-     * evict-409-uid-precondition); the same check in storage says "Precondition failed: UID in precondition" on
-     * {@code pods}. An ordinary optimistic-concurrency conflict names a resource ({@code pods},
-     * {@code poddisruptionbudgets}) and says "the object has been modified": worth retrying. Any other wording
-     * is settled by reading the pod again.
+     * What a 409 on an eviction means, read as the API server words it. The UID precondition fails in
+     * rest.BeforeDelete ("the UID in the precondition (…) does not match the UID in record", evict-409-uid-precondition)
+     * or in storage ("Precondition failed: UID in precondition: …"): the planned pod is gone. The details' kind does
+     * not tell (BeforeDelete names the kind "Pod" for a resourceVersion precondition too, which the eviction handler
+     * sets itself). An optimistic-concurrency conflict ("the object has been modified") is retried; any other
+     * wording is settled by reading the pod again.
      */
-    private static Kind conflictKind(JsonObject status, String message) {
-      JsonObject details = status.getJsonObject("details", new JsonObject());
+    private static Kind conflictKind(String message) {
       String lower = message.toLowerCase(java.util.Locale.ROOT);
-      if ("Pod".equals(details.getString("kind")) || lower.contains("precondition") && lower.contains("uid")) {
+      if (lower.contains("precondition") && lower.contains("uid")) {
         return Kind.GONE;
       }
       if (lower.contains("the object has been modified")) {

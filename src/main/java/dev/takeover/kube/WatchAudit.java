@@ -18,6 +18,7 @@ import java.util.Set;
 final class WatchAudit {
   private final Duration grace;
   private final Map<String, Long> known = new HashMap<>(); // uid → newest version seen, by list or watch
+  private final Map<String, Long> gone = new HashMap<>(); // uid → version of its deletion, as the watch told it
   private final Map<String, long[]> owed = new HashMap<>(); // uid → (version, nanoTime the list found it)
 
   WatchAudit(Duration grace) {
@@ -36,6 +37,10 @@ final class WatchAudit {
     for (T item : items) {
       String uid = item.getMetadata().getUid();
       long rv = number(item.getMetadata().getResourceVersion());
+      Long deleted = gone.get(uid);
+      if (deleted != null && deleted >= rv) {
+        continue; // the watch already told of its deletion: this list was served before it
+      }
       present.add(uid);
       Long before = known.get(uid);
       if (before == null || rv > before) {
@@ -48,7 +53,7 @@ final class WatchAudit {
     }
     for (Map.Entry<String, Long> e : Map.copyOf(known).entrySet()) {
       if (!present.contains(e.getKey()) && e.getValue() <= listRv) {
-        known.remove(e.getKey()); // deleted since it was last seen, at a version between the two
+        known.remove(e.getKey()); // deleted since it was last seen, at a version at most the list's
         if (watchOwes) {
           owed.put(e.getKey(), new long[] {listRv, now});
           found = true;
@@ -66,13 +71,22 @@ final class WatchAudit {
     }
     if (deleted) {
       known.remove(uid);
+      gone.put(uid, rv);
     } else {
       known.merge(uid, rv, Math::max);
     }
   }
 
+  /**
+   * The watch has shown progress up to {@code rv} (an event or a bookmark). Events come in version order, so a
+   * change owed at or below it that did not come is a certain miss.
+   */
+  boolean skippedBefore(long rv) {
+    return rv >= 0 && owed.values().stream().anyMatch(d -> d[0] <= rv);
+  }
+
   /** True when a change has been owed longer than the grace. */
-  boolean missed() {
+  boolean overdue() {
     long now = System.nanoTime();
     return owed.values().stream().anyMatch(d -> now - d[1] >= grace.toNanos());
   }
@@ -88,9 +102,12 @@ final class WatchAudit {
     return owed.isEmpty();
   }
 
-  /** The watch that owed them is gone (its replacement starts later, or replays them). */
-  void forgive() {
-    owed.clear();
+  /**
+   * A new watch starts from {@code from}: changes at or below it it will never deliver (nor owes); those above
+   * it it replays. -1 forgives everything.
+   */
+  void forgiveUpTo(long from) {
+    owed.values().removeIf(d -> from < 0 || d[0] <= from);
   }
 
   static long number(String rv) {

@@ -31,6 +31,9 @@ final class WatchConnection {
   private final Context context;
   private volatile boolean closing;
   private volatile WebSocket socket;
+  /** Set on the context once the caller has the connection; what arrived before waits here (context only). */
+  private boolean handedOut;
+  private final java.util.ArrayDeque<Runnable> early = new java.util.ArrayDeque<>();
 
   private WatchConnection(Context context) {
     this.context = context;
@@ -49,12 +52,17 @@ final class WatchConnection {
         .whenComplete((ws, e) -> context.runOnContext(v -> {
           if (e != null) {
             opened.fail(refusal(e));
-          } else if (c.closing) {
-            ws.sendClose(1000, null);
-            opened.complete(c);
-          } else {
-            c.socket = ws;
-            opened.complete(c);
+            return;
+          }
+          c.socket = ws;
+          if (c.closing) {
+            ws.sendClose(1000, null); // closed by the caller while it opened
+          }
+          opened.complete(c);
+          // Events (and the end) that came before the caller had the connection, in their order.
+          c.handedOut = true;
+          while (!c.early.isEmpty()) {
+            c.early.poll().run();
           }
         }));
     return opened.future();
@@ -81,7 +89,7 @@ final class WatchConnection {
               .put("kind", "Status").put("message", "unreadable watch event: " + e.getMessage()));
         }
         JsonObject parsed = event;
-        context.runOnContext(v -> {
+        inOrder(() -> {
           if (!closing) {
             handler.event(parsed.getString("type", ""), parsed.getJsonObject("object", new JsonObject()));
           }
@@ -96,8 +104,9 @@ final class WatchConnection {
 
       @Override
       public void onClose(WebSocket ws, int code, String reason) {
-        ws.sendClose(code, reason);
-        ended(code == 1000 ? null : "connection closed by the server (websocket code " + code
+        // Vert.x answers the close frame itself; 1006 is its word for a connection dropped without one.
+        ended(code == 1000 ? null : code == 1006 ? "connection lost without a close frame"
+            : "connection closed by the server (websocket code " + code
             + (reason == null || reason.isEmpty() ? "" : ", " + reason) + ")");
       }
 
@@ -107,10 +116,21 @@ final class WatchConnection {
       }
 
       private void ended(String cause) {
-        context.runOnContext(v -> {
+        inOrder(() -> {
           if (!closing) {
             closing = true;
             handler.ended(cause);
+          }
+        });
+      }
+
+      /** On the context, after the caller has the connection. */
+      private void inOrder(Runnable task) {
+        context.runOnContext(v -> {
+          if (handedOut) {
+            task.run();
+          } else {
+            early.add(task);
           }
         });
       }

@@ -18,12 +18,4 @@ public interface WatchHealth {
 
   /** {@code what} works again after it was reported failing. */
   void recovered(String what);
-
-  WatchHealth NONE = new WatchHealth() {
-    @Override
-    public void failing(String what, String cause, Duration listingEvery) {}
-
-    @Override
-    public void recovered(String what) {}
-  };
 }

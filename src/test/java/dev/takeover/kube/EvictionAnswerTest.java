@@ -39,12 +39,13 @@ class EvictionAnswerTest {
   }
 
   @Test
-  void a_409_naming_the_pod_kind_is_the_uid_precondition_whatever_its_wording() {
-    // rest.BeforeDelete names the object's kind ("Pod"), where an ordinary conflict names a resource ("pods").
+  void a_409_on_the_resource_version_precondition_names_the_pod_kind_too_and_is_read_again_not_taken_for_gone() {
+    // rest.BeforeDelete names the kind ("Pod") for both preconditions; the eviction handler sets the version one.
     EvictionAnswer a = EvictionAnswer.of(409, "{\"kind\":\"Status\",\"message\":\"Operation cannot be fulfilled on"
-        + " Pod \\\"mysql-0\\\": worded otherwise\",\"reason\":\"Conflict\",\"details\":{\"name\":\"mysql-0\","
+        + " Pod \\\"mysql-0\\\": the ResourceVersion in the precondition (7) does not match the ResourceVersion in record"
+        + " (8). The object might have been modified\",\"reason\":\"Conflict\",\"details\":{\"name\":\"mysql-0\","
         + "\"kind\":\"Pod\"},\"code\":409}", null);
-    assertEquals(EvictionAnswer.Kind.GONE, a.kind());
+    assertEquals(EvictionAnswer.Kind.CONFLICT, a.kind());
   }
 
   @Test

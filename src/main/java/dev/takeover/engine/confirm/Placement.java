@@ -19,8 +19,11 @@ import java.util.Set;
  * @param desired     how many pods the owner wants (a ReplicaSet's spec.replicas), or null when unknown: then
  *                    one new pod per evicted pod is awaited
  * @param evictedUids the uids of the owner's pods that were evicted
+ * @param notBefore   the first eviction of the owner's pods, to the second: without a desired count, only pods
+ *                    created since then are replacements (its other pods already running elsewhere are not)
  */
-public record Placement(String namespace, String kind, String name, Integer desired, Set<String> evictedUids) {
+public record Placement(String namespace, String kind, String name, Integer desired, Set<String> evictedUids,
+                        java.time.Instant notBefore) {
 
   /** Where the owner stands: how many replacements are still not scheduled elsewhere, and why, pod by pod. */
   public record Standing(int pending, List<String> why) {}
@@ -33,7 +36,7 @@ public record Placement(String namespace, String kind, String name, Integer desi
         continue;
       }
       String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
-      boolean counts = desired != null || !evictedUids.contains(pod.getMetadata().getUid());
+      boolean counts = desired != null || !evictedUids.contains(pod.getMetadata().getUid()) && createdSince(pod);
       if (node != null && !node.isEmpty() && !node.equals(drainedNode)) {
         placed += counts ? 1 : 0;
       } else if (counts) {
@@ -49,6 +52,11 @@ public record Placement(String namespace, String kind, String name, Integer desi
           + namespace + "/" + name);
     }
     return new Standing(pending, why);
+  }
+
+  private boolean createdSince(Pod pod) {
+    String created = pod.getMetadata().getCreationTimestamp();
+    return created == null || !java.time.Instant.parse(created).isBefore(notBefore);
   }
 
   private boolean ownedAndActive(Pod pod) {

@@ -36,14 +36,20 @@ public final class PlacementWait {
       "apps.kubernetes.io/pod-index", "batch.kubernetes.io/job-completion-index");
 
   private final ListWatches watches;
+  private final java.time.Clock clock;
 
-  public PlacementWait(ListWatches watches) {
+  public PlacementWait(ListWatches watches, java.time.Clock clock) {
     this.watches = watches;
+    this.clock = clock;
   }
 
-  /** Evicted pods that have an owner other than a StatefulSet: the ones whose replacements are awaited. */
+  /**
+   * Evicted pods that have an owner other than a StatefulSet, and labels to find their replacements by: the
+   * ones whose replacements are awaited.
+   */
   public static List<PlannedPod> awaited(List<PlannedPod> evicted) {
-    return evicted.stream().filter(p -> p.ownerKind() != null && !"StatefulSet".equals(p.ownerKind())).toList();
+    return evicted.stream().filter(p -> p.ownerKind() != null && !"StatefulSet".equals(p.ownerKind()))
+        .filter(p -> !selector(p).isEmpty()).toList();
   }
 
   /**
@@ -51,8 +57,8 @@ public final class PlacementWait {
    * per pod still Pending. {@code progress} hears the number still Pending each time it changes. Call on the
    * owning context.
    */
-  public Future<List<String>> await(List<PlannedPod> evicted, String node, Instant deadline, WatchHealth health,
-                                    BiConsumer<Integer, List<String>> progress) {
+  public Future<List<String>> await(List<PlannedPod> evicted, Map<String, Instant> evictedAt, String node,
+                                    Instant deadline, WatchHealth health, BiConsumer<Integer, List<String>> progress) {
     Map<String, List<PlannedPod>> byOwner = new TreeMap<>();
     for (PlannedPod p : awaited(evicted)) {
       byOwner.computeIfAbsent(p.pod().namespace() + "/" + p.ownerKind() + "/" + p.ownerName(), k -> new ArrayList<>()).add(p);
@@ -79,13 +85,15 @@ public final class PlacementWait {
     };
     for (Map.Entry<String, List<PlannedPod>> e : byOwner.entrySet()) {
       List<PlannedPod> pods = e.getValue();
-      placement(pods).onSuccess(placed -> {
-        String selector = selector(placed, pods.get(0));
-        if (selector.isEmpty() || done.future().isComplete()) {
-          standings.put(e.getKey(), new Placement.Standing(0, List.of())); // nothing narrow to wait on
-          judge.run();
+      // Pods created since the first eviction are replacements. creationTimestamp is the API server's clock, to
+      // the second: 30 s of slack keeps a clock running ahead of it from hiding them.
+      Instant since = pods.stream().map(p -> evictedAt.get(p.pod().uid())).filter(java.util.Objects::nonNull)
+          .min(Instant::compareTo).orElse(clock.instant()).minusSeconds(30);
+      placement(pods, since).onSuccess(placed -> {
+        if (done.future().isComplete()) {
           return;
         }
+        String selector = selector(pods.get(0));
         Map<String, Pod> seen = new HashMap<>();
         WatchScope<Pod> scope = WatchScope.podsOf(placed.kind() + " " + placed.namespace() + "/" + placed.name(),
             placed.namespace(), selector);
@@ -120,9 +128,13 @@ public final class PlacementWait {
         });
       });
     }
-    long left = Math.max(1, Duration.between(Instant.now(), deadline).toMillis());
-    long timer = watches.context().owner().setTimer(left, t -> done.tryComplete(
-        standings.values().stream().flatMap(s -> s.why().stream()).toList()));
+    long left = Math.max(1, Duration.between(clock.instant(), deadline).toMillis());
+    long timer = watches.context().owner().setTimer(left, t -> {
+      List<String> why = new ArrayList<>(standings.values().stream().flatMap(s -> s.why().stream()).toList());
+      byOwner.keySet().stream().filter(k -> !standings.containsKey(k))
+          .forEach(k -> why.add(k + ": its pods could not be read before the confirm timeout"));
+      done.tryComplete(why);
+    });
     return done.future().onComplete(ar -> {
       watches.context().owner().cancelTimer(timer);
       open.forEach(ListWatch::close);
@@ -130,10 +142,11 @@ public final class PlacementWait {
   }
 
   /** The owner's placement rule; a ReplicaSet is read for its desired count (if it cannot be, one pod per pod). */
-  private Future<Placement> placement(List<PlannedPod> pods) {
+  private Future<Placement> placement(List<PlannedPod> pods, Instant since) {
     PlannedPod first = pods.get(0);
     Set<String> uids = pods.stream().map(p -> p.pod().uid()).collect(Collectors.toSet());
-    Placement unknownCount = new Placement(first.pod().namespace(), first.ownerKind(), first.ownerName(), null, uids);
+    Placement unknownCount = new Placement(first.pod().namespace(), first.ownerKind(), first.ownerName(), null, uids,
+        since);
     if (!"ReplicaSet".equals(first.ownerKind())) {
       return Future.succeededFuture(unknownCount);
     }
@@ -142,12 +155,12 @@ public final class PlacementWait {
       ReplicaSet rs = list.getItems().isEmpty() ? null : list.getItems().get(0);
       Integer desired = rs == null || rs.getSpec() == null ? null : rs.getSpec().getReplicas();
       return desired == null ? unknownCount
-          : new Placement(first.pod().namespace(), first.ownerKind(), first.ownerName(), desired, uids);
+          : new Placement(first.pod().namespace(), first.ownerKind(), first.ownerName(), desired, uids, since);
     }).otherwise(unknownCount);
   }
 
   /** The evicted pod's labels but the per-pod ones: its owner's replacements carry them too. */
-  private static String selector(Placement placement, PlannedPod pod) {
+  private static String selector(PlannedPod pod) {
     return pod.labels().entrySet().stream().filter(l -> !PER_POD_LABELS.contains(l.getKey()))
         .sorted(Map.Entry.comparingByKey()).map(l -> l.getKey() + "=" + l.getValue()).collect(Collectors.joining(","));
   }

@@ -28,6 +28,7 @@ import java.util.Map;
 public final class DeletionWait implements AutoCloseable {
   static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
 
+  private final ListWatches watches;
   private final Clock clock;
   private final Map<String, Awaited> awaited = new HashMap<>(); // by uid
   private ListWatch<Pod> pods;
@@ -46,7 +47,8 @@ public final class DeletionWait implements AutoCloseable {
     }
   }
 
-  private DeletionWait(Clock clock) {
+  private DeletionWait(ListWatches watches, Clock clock) {
+    this.watches = watches;
     this.clock = clock;
   }
 
@@ -56,7 +58,7 @@ public final class DeletionWait implements AutoCloseable {
    */
   public static Future<DeletionWait> open(ListWatches watches, String node, List<PodRef> toWatch, WatchHealth health,
                                           Clock clock) {
-    DeletionWait w = new DeletionWait(clock);
+    DeletionWait w = new DeletionWait(watches, clock);
     for (PodRef pod : toWatch) {
       w.awaited.put(pod.uid(), new Awaited(pod));
     }
@@ -79,6 +81,25 @@ public final class DeletionWait implements AutoCloseable {
   /** Completes when the pod (one of those given to open) is gone; the caller bounds the wait. */
   public Future<Void> gone(PodRef pod) {
     return awaited(pod).gone.future();
+  }
+
+  /**
+   * Completes when the pod is gone, or fails at the deadline; the timer runs on the owning context (a plain
+   * promise's timeout would not), so what follows stays there too.
+   */
+  public Future<Void> gone(PodRef pod, Instant deadline) {
+    Future<Void> gone = awaited(pod).gone.future();
+    if (gone.isComplete()) {
+      return gone;
+    }
+    Promise<Void> bounded = Promise.promise();
+    long left = Math.max(1, java.time.Duration.between(clock.instant(), deadline).toMillis());
+    long timer = watches.context().owner().setTimer(left, t -> bounded.tryFail("the deadline passed"));
+    gone.onComplete(ar -> {
+      watches.context().owner().cancelTimer(timer);
+      bounded.tryComplete();
+    });
+    return bounded.future();
   }
 
   /** Reads the node's pods once more (one read shared by every pod whose wait ends now), e.g. at the deadline. */

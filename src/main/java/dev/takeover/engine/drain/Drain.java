@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The drain: finished pods are deleted without waiting; every other planned pod is evicted (all at once, as
@@ -100,9 +99,8 @@ public final class Drain {
       Instant accepted = clock.instant();
       acceptedAt.put(pod.uid(), accepted);
       listener.evicted(evicted);
-      long left = Math.max(1, Duration.between(accepted, deadline).toMillis());
       // At the deadline, one more read before giving up: a pod gone unseen is gone, not a failure.
-      return wait.gone(pod).timeout(left, TimeUnit.MILLISECONDS)
+      return wait.gone(pod, deadline)
           .recover(e -> wait.lastLook().compose(v -> wait.gone(pod).isComplete() ? Future.<Void>succeededFuture()
               : Future.failedFuture(pod.key() + ": evicted, but " + wait.lastSeen(pod) + " when the drain timed out")))
           .map(v -> {
