@@ -162,13 +162,16 @@ final class WatchStream extends WebSocketListener implements Consumer<WatchLog.C
         end(false);
         return;
       }
+      // The fault as it stands before this send: a switch while the event is on its way counts from the next.
+      int limit = watches.faults().cutAfterEventsFor(request.plural());
+      long generation = watches.faults().generation();
       try {
         socket.send((String) next);
       } catch (RuntimeException e) {
         end(false); // the connection is gone
         return;
       }
-      if (cutDue()) {
+      if (cutDue(limit, generation)) {
         end(true);
         return;
       }
@@ -183,15 +186,13 @@ final class WatchStream extends WebSocketListener implements Consumer<WatchLog.C
     cancelTimers();
   }
 
-  private boolean cutDue() {
-    WatchFaults faults = watches.faults();
-    long generation = faults.generation();
+  /** {@code limit} read before {@code generation}: a switch in between only moves the count to the next event. */
+  private boolean cutDue(int limit, long generation) {
     if (generation != faultGeneration) {
       faultGeneration = generation;
       sentSinceSwitch = 0;
     }
     sentSinceSwitch++;
-    int limit = faults.cutAfterEventsFor(request.plural());
     return limit > 0 && sentSinceSwitch >= limit;
   }
 
