@@ -71,10 +71,13 @@ public final class PlacementWait {
     List<ListWatch<Pod>> open = new ArrayList<>();
     int[] lastPending = {-1};
     Runnable judge = () -> {
+      if (done.future().isComplete()) {
+        return; // a list or an event after the end: nothing more to tell
+      }
       int pending = standings.values().stream().mapToInt(Placement.Standing::pending).sum();
       List<String> why = standings.values().stream().flatMap(s -> s.why().stream()).toList();
       if (standings.size() == byOwner.size() && pending == 0) {
-        if (lastPending[0] > 0 && !done.future().isComplete()) {
+        if (lastPending[0] > 0) {
           progress.accept(0, List.of()); // the count fell to nothing: say so
         }
         done.tryComplete(List.of());
