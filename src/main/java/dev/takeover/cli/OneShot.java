@@ -72,7 +72,7 @@ public final class OneShot {
       return switch (outcome.status()) {
         case SUCCEEDED, PLANNED -> OK;
         case REFUSED -> REFUSED;
-        case FAILED -> FAILED;
+        case FAILED, CANCELLED -> FAILED;
       };
     } catch (Exception e) {
       err.println("takeover: " + oneLine(e));

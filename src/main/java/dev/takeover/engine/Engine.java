@@ -38,6 +38,7 @@ public final class Engine implements AutoCloseable {
 
   private final Parts parts;
   private final Map<String, String> running = new HashMap<>(); // node → run id
+  private final Map<String, Run> runs = new HashMap<>(); // run id → run in progress
 
   private Engine(Parts parts) {
     this.parts = parts;
@@ -63,34 +64,81 @@ public final class Engine implements AutoCloseable {
    * its reason); it fails only if the engine itself breaks.
    */
   public Future<Outcome> submit(Ticket ticket) {
+    return submit(ticket, RunControl.FRESH);
+  }
+
+  /**
+   * How the caller starts a run: with a run id of its choosing (the daemon records it before the start, so that a
+   * restarted daemon resumes the same run), and whether this is such a resumption.
+   */
+  public record RunControl(String runId, boolean resumed) {
+    public static final RunControl FRESH = new RunControl(null, false);
+  }
+
+  /** Runs a ticket with the run id and resumption of {@code control}; see {@link #submit(Ticket)}. */
+  public Future<Outcome> submit(Ticket ticket, RunControl control) {
     Promise<Outcome> done = Promise.promise();
-    parts.context().runOnContext(v -> runOnContext(ticket).onComplete(done));
+    parts.context().runOnContext(v -> runOnContext(ticket, control).onComplete(done));
     return done.future();
   }
 
-  private Future<Outcome> runOnContext(Ticket ticket) {
-    RunId id = RunId.of("run-" + UUID.randomUUID().toString().substring(0, 8), ticket);
-    Ticket.Options o = ticket.options();
+  /**
+   * Asks a run to stop at its next safe point (before a step; a PDB-refused eviction is not retried). Before the
+   * cordon nothing is changed; after it the node follows the failure policy. Completes with false for no such run.
+   */
+  public Future<Boolean> cancel(String runId, String why) {
+    return onContext(runId, run -> run.cancelled = why);
+  }
+
+  /** Another requester holds the node: the run leaves it cordoned at the end. False for no such run. */
+  public Future<Boolean> hold(String runId) {
+    return onContext(runId, run -> run.held = true);
+  }
+
+  private Future<Boolean> onContext(String runId, java.util.function.Consumer<Run> change) {
+    Promise<Boolean> done = Promise.promise();
+    parts.context().runOnContext(v -> {
+      Run run = runs.get(runId);
+      if (run != null) {
+        change.accept(run);
+      }
+      done.complete(run != null);
+    });
+    return done.future();
+  }
+
+  private Future<Outcome> runOnContext(Ticket ticket, RunControl control) {
+    String runId = control.runId() != null ? control.runId() : "run-" + UUID.randomUUID().toString().substring(0, 8);
+    RunId id = RunId.of(runId, ticket);
+    Ticket.Options o = ticket.effectiveOptions();
     Run run = new Run(id, ticket, parts.clock().instant(),
         o.drainTimeout() != null ? o.drainTimeout() : parts.config().drainTimeout(),
         o.confirmTimeout() != null ? o.confirmTimeout() : parts.config().confirmTimeout());
-    parts.events().publish(new EngineEvent.RunStarted(id, run.started, ticket.kind().name().toLowerCase(java.util.Locale.ROOT),
-        o.dryRun(), ticket.reason()));
-    LOG.info("{}: {} requested by {} via {}", id, ticket.kind(), ticket.requester(), ticket.source());
+    parts.events().publish(new EngineEvent.RunStarted(id, run.started, ticket.kind().label(),
+        o.dryRun(), ticket.reason(), control.resumed()));
+    LOG.info("{}: {} requested by {} via {}{}", id, ticket.kind(), ticket.requester(), ticket.source(),
+        control.resumed() ? " (resumed)" : "");
     Future<Outcome> outcome;
     String busy = running.get(ticket.node());
-    if (busy != null) {
+    if (ticket.kind() == Ticket.Kind.CANCEL) {
+      outcome = Future.succeededFuture(run.outcome(Status.REFUSED, "a cancel ticket is for the scheduler, not a run",
+          NodeState.UNKNOWN, parts.clock().instant()));
+    } else if (busy != null) {
       outcome = Future.succeededFuture(run.outcome(Status.REFUSED, "run " + busy + " is already working on node "
           + ticket.node(), NodeState.UNKNOWN, parts.clock().instant()));
     } else {
       if (!o.dryRun()) {
         running.put(ticket.node(), id.run());
       }
+      runs.put(id.run(), run);
       outcome = (ticket.kind() == Ticket.Kind.RELEASE ? new Recovery(parts).release(run)
           : new TakeoverSequence(parts).run(run))
           .recover(e -> Future.succeededFuture(run.outcome(Status.FAILED, "internal error: " + e,
               NodeState.UNKNOWN, parts.clock().instant())))
-          .andThen(ar -> running.remove(ticket.node(), id.run()));
+          .andThen(ar -> {
+            running.remove(ticket.node(), id.run());
+            runs.remove(id.run(), run);
+          });
     }
     return outcome.onSuccess(out -> {
       LOG.info("{}: {} in {} ms{}", id, out.status(), out.took().toMillis(), out.reason().isEmpty() ? "" : ": " + out.reason());

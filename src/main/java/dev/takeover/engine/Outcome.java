@@ -17,7 +17,7 @@ import java.util.List;
  */
 public record Outcome(Status status, String reason, Plan plan, List<PodMove> moves, NodeState nodeLeft, Duration took) {
 
-  public enum Status { SUCCEEDED, PLANNED, REFUSED, FAILED }
+  public enum Status { SUCCEEDED, PLANNED, REFUSED, FAILED, CANCELLED }
 
   public enum NodeState { SCHEDULABLE, CORDONED, UNKNOWN }
 

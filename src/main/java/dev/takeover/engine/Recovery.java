@@ -27,20 +27,24 @@ final class Recovery {
     if (cause instanceof Run.Stopped stopped) {
       return Future.succeededFuture(run.outcome(stopped.status, stopped.getMessage(), stateOf(run.node), now()));
     }
-    String reason = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    // A cancelled run ends as CANCELLED wherever it stopped, even in a drain cut short by the cancel.
+    Status failed = run.cancelled != null ? Status.CANCELLED : Status.FAILED;
+    String reason = run.cancelled != null && !(cause instanceof Run.Cancelled)
+        ? "cancelled (" + run.cancelled + "): " + why : why;
     if (run.record == null) {
       // Nothing was written on the node.
-      return Future.succeededFuture(run.outcome(Status.FAILED, reason, stateOf(run.node), now()));
+      return Future.succeededFuture(run.outcome(failed, reason, stateOf(run.node), now()));
     }
     String node = run.nodeName();
     if (!run.record.cordonedByTakeover()) {
       return parts.kube().nodes.annotate(node, NodeRecord.erased()).transform(ar -> Future.succeededFuture(
-          run.outcome(Status.FAILED, reason + "; " + node + " stays cordoned, as it was before the run",
+          run.outcome(failed, reason + "; " + node + " stays cordoned, as it was before the run",
               NodeState.CORDONED, now())));
     }
     if (parts.config().onFailure() == FailurePolicy.KEEP_CORDONED) {
       return parts.kube().nodes.annotate(node, run.record.atStep(NodeRecord.FAILED).annotations())
-          .transform(ar -> Future.succeededFuture(run.outcome(Status.FAILED, reason + "; " + node
+          .transform(ar -> Future.succeededFuture(run.outcome(failed, reason + "; " + node
               + " kept cordoned for a human (failure policy keep-cordoned): release it with: takeover release --node "
               + node, NodeState.CORDONED, now())));
     }
@@ -48,7 +52,7 @@ final class Recovery {
     parts.events().publish(new EngineEvent.StepStarted(run.id, start, Step.UNCORDON));
     return parts.kube().nodes.get(node).transform(read -> {
       if (read.succeeded() && read.result() == null) {
-        return Future.succeededFuture(run.outcome(Status.FAILED, reason + "; node " + node + " no longer exists",
+        return Future.succeededFuture(run.outcome(failed, reason + "; node " + node + " no longer exists",
             NodeState.UNKNOWN, now()));
       }
       Future<Node> uncordoned = read.failed() ? Future.failedFuture(read.cause())
@@ -57,10 +61,10 @@ final class Recovery {
         if (ar.succeeded()) {
           parts.events().publish(new EngineEvent.StepFinished(run.id, now(), Step.UNCORDON,
               Duration.between(start, now()), "uncordoned " + node + " after the failure"));
-          return Future.succeededFuture(run.outcome(Status.FAILED, reason + "; " + node
+          return Future.succeededFuture(run.outcome(failed, reason + "; " + node
               + " uncordoned (failure policy uncordon)", NodeState.SCHEDULABLE, now()));
         }
-        return Future.succeededFuture(run.outcome(Status.FAILED, reason + "; uncordoning " + node
+        return Future.succeededFuture(run.outcome(failed, reason + "; uncordoning " + node
             + " failed too (" + ar.cause().getMessage() + "): it is still cordoned", NodeState.CORDONED, now()));
       });
     });

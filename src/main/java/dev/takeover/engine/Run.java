@@ -20,6 +20,12 @@ final class Run {
   final Instant started;
   final Duration drainTimeout;
   final Duration confirmTimeout;
+  /** The ticket's options as the engine runs them (a drain keeps the node cordoned, a plan is a dry run). */
+  final Ticket.Options options;
+  /** Why the run was asked to stop, or null: it stops at its next safe point (before a step, before a retry). */
+  String cancelled;
+  /** Set when another requester joined and holds the node: the run leaves it cordoned at the end. */
+  boolean held;
 
   /** The node as last read or written. */
   Node node;
@@ -39,6 +45,12 @@ final class Run {
     this.started = started;
     this.drainTimeout = drainTimeout;
     this.confirmTimeout = confirmTimeout;
+    this.options = ticket.effectiveOptions();
+  }
+
+  /** True when the node stays cordoned at the end: the ticket says so, or another requester holds it. */
+  boolean keepsCordoned() {
+    return options.keepCordoned() || held;
   }
 
   Outcome outcome(Outcome.Status status, String reason, Outcome.NodeState left, Instant now) {
@@ -52,6 +64,15 @@ final class Run {
 
   String nodeName() {
     return ticket.node();
+  }
+
+  /** A run asked to stop, stopped at a safe point before {@code step}; after the cordon the failure policy decides about the node. */
+  static final class Cancelled extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Cancelled(String why, Step step) {
+      super("cancelled before the " + step.label() + " step: " + why, null, false, false);
+    }
   }
 
   /** A run that ended before it began (refused, dry run, node missing). */

@@ -70,7 +70,7 @@ final class TakeoverSequence {
       if (run.plan.refused()) {
         return Future.failedFuture(new Run.Stopped(Status.REFUSED, refusals(run.plan)));
       }
-      if (run.ticket.options().dryRun()) {
+      if (run.options.dryRun()) {
         return Future.failedFuture(new Run.Stopped(Status.PLANNED, "dry run: nothing was changed"));
       }
       return Future.succeededFuture(run);
@@ -79,7 +79,7 @@ final class TakeoverSequence {
   }
 
   private PlanOptions planOptions(Run run) {
-    Ticket.Options o = run.ticket.options();
+    Ticket.Options o = run.options;
     return new PlanOptions(o.deleteEmptyDirData(), o.force(), o.allowLocalVolumes(), o.allowControlPlane(),
         config.maxNodesInMaintenance());
   }
@@ -135,7 +135,7 @@ final class TakeoverSequence {
         return Future.failedFuture("the node's pods changed before the cordon took effect: " + refusals(fresh));
       }
       run.plan = fresh;
-      return parts.drain().run(fresh, deadline, new DrainProgress(parts, run.id), run.watches);
+      return parts.drain().run(fresh, deadline, new DrainProgress(parts, run.id, run), run.watches);
     }).map(result -> {
       run.drained = result;
       return run;
@@ -150,7 +150,7 @@ final class TakeoverSequence {
   private Future<Run> confirm(Run run) {
     List<PlannedPod> stateful = run.plan.toConfirm();
     Instant deadline = now().plus(run.confirmTimeout);
-    boolean uncordoning = run.record.cordonedByTakeover() && !run.ticket.options().keepCordoned();
+    boolean uncordoning = run.record.cordonedByTakeover() && !run.keepsCordoned();
     List<PlannedPod> replaced = uncordoning ? PlacementWait.awaited(run.plan.toEvict()) : List.of();
     return step(run, Step.CONFIRM, () -> kube.nodes.annotate(run.nodeName(), run.record.atStep(Step.CONFIRM.label())
         .annotations()).compose(n -> {
@@ -200,7 +200,7 @@ final class TakeoverSequence {
 
   /** Makes the node schedulable again if Takeover cordoned it and the maintenance does not continue. */
   private Future<Outcome> uncordon(Run run) {
-    boolean hold = run.ticket.options().keepCordoned();
+    boolean hold = run.keepsCordoned();
     if (!run.record.cordonedByTakeover() || hold) {
       // Someone else's cordon stays, and so does ours when the maintenance continues (released by a RELEASE ticket).
       Future<?> write = hold && run.record.cordonedByTakeover()
@@ -223,6 +223,10 @@ final class TakeoverSequence {
 
   /** Runs one step between its started and finished events, with its duration. */
   private <T> Future<T> step(Run run, Step step, Supplier<Future<T>> body, java.util.function.Function<T, String> summary) {
+    if (run.cancelled != null) {
+      // A safe point: nothing of the next step has begun.
+      return Future.failedFuture(new Run.Cancelled(run.cancelled, step));
+    }
     Instant start = now();
     publish(new EngineEvent.StepStarted(run.id, start, step));
     return body.get().onSuccess(t -> publish(new EngineEvent.StepFinished(run.id, now(), step,
@@ -238,7 +242,12 @@ final class TakeoverSequence {
   }
 
   /** Drain progress turned into events. */
-  private record DrainProgress(Engine.Parts parts, RunId run) implements Drain.Listener {
+  private record DrainProgress(Engine.Parts parts, RunId run, Run state) implements Drain.Listener {
+    @Override
+    public boolean cancelled() {
+      return state.cancelled != null;
+    }
+
     @Override
     public void evicted(dev.takeover.engine.drain.Evictor.Evicted e) {
       parts.events().publish(new EngineEvent.PodEvicted(run, parts.clock().instant(), e.pod(), e.how(), e.attempts(), e.took()));

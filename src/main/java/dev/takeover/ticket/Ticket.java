@@ -1,6 +1,7 @@
 package dev.takeover.ticket;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -11,20 +12,46 @@ import java.util.regex.Pattern;
  *
  * @param id        stable id of the request; recorded on the Node so a restarted daemon knows what it was doing
  * @param node      the node to take over
- * @param kind      take the node out, or release a node that was kept cordoned
+ * @param kind      what the ticket asks for
  * @param options   the operator's choices for this request
  * @param source    where it came from ("cli", "kafka", "slack", …)
  * @param requester who asked (a user name, a topic, an alert); never a secret
  * @param reason    free text shown in events ("kernel upgrade")
+ * @param window    when the run may start (and by when it must have started); null: as soon as it is allowed
+ * @param target    for {@link Kind#CANCEL} the id of the ticket to cancel, for {@link Kind#RELEASE} optionally the
+ *                  id of the ticket whose hold on the node ends; null otherwise
  */
-public record Ticket(String id, String node, Kind kind, Options options, String source, String requester, String reason) {
+public record Ticket(String id, String node, Kind kind, Options options, String source, String requester, String reason,
+                     Window window, String target) {
 
-  /** What the ticket asks for. */
+  /** What the ticket asks for (the {@code action} of a Kafka ticket). */
   public enum Kind {
     /** cordon → drain → confirm → uncordon (or keep cordoned). */
     TAKEOVER,
-    /** Uncordon a node that an earlier takeover kept cordoned. */
-    RELEASE
+    /** cordon → drain → confirm, then stay cordoned until a {@link #RELEASE}. */
+    DRAIN,
+    /** Uncordon a node that an earlier takeover or drain kept cordoned. */
+    RELEASE,
+    /** A dry run: the plan is published, nothing is changed. */
+    PLAN,
+    /** Cancel the ticket named by {@code target}: before its start, or at the next safe point of its run. */
+    CANCEL;
+
+    /** The lower-case name used in JSON and events. */
+    public String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** When a run may start: not before {@code start} (null: now), and not after {@code end} (null: any time). */
+  public record Window(Instant start, Instant end) {
+    public boolean opened(Instant now) {
+      return start == null || !now.isBefore(start);
+    }
+
+    public boolean over(Instant now) {
+      return end != null && !now.isBefore(end);
+    }
   }
 
   /**
@@ -66,6 +93,11 @@ public record Ticket(String id, String node, Kind kind, Options options, String 
   // RFC 1123 subdomain: what the API server accepts as a Node name.
   private static final Pattern NODE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
+  /** A ticket without a window or a target (command line, tests). */
+  public Ticket(String id, String node, Kind kind, Options options, String source, String requester, String reason) {
+    this(id, node, kind, options, source, requester, reason, null, null);
+  }
+
   public Ticket {
     Objects.requireNonNull(kind, "kind");
     options = options == null ? Options.defaults() : options;
@@ -86,6 +118,20 @@ public record Ticket(String id, String node, Kind kind, Options options, String 
         throw new TicketRejected("timeouts must be positive, got " + d);
       }
     }
+  }
+
+  /** The options the engine runs with: a drain keeps the node cordoned, a plan is a dry run. */
+  public Options effectiveOptions() {
+    return switch (kind) {
+      case DRAIN -> options.withKeepCordoned(true);
+      case PLAN -> options.withDryRun(true);
+      default -> options;
+    };
+  }
+
+  /** The same ticket with other options (e.g. a requester joined who keeps the node cordoned). */
+  public Ticket withOptions(Options o) {
+    return new Ticket(id, node, kind, o, source, requester, reason, window, target);
   }
 
   /** A takeover request with a fresh id. */

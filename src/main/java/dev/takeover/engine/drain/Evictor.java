@@ -23,6 +23,11 @@ public final class Evictor {
   /** Told about every refusal before the wait that follows it. */
   public interface BlockedListener {
     void blocked(PodRef pod, EvictionAnswer answer, int attempt, Duration retryIn);
+
+    /** True when the run was cancelled: a refused eviction is not retried. */
+    default boolean cancelled() {
+      return false;
+    }
   }
 
   /** An eviction the API server accepted; {@code how} is "evicted" or "already-gone". */
@@ -60,6 +65,10 @@ public final class Evictor {
         case GONE -> result.complete(new Evicted(pod, "already-gone", attempt, took));
         case REFUSED -> result.fail(new EvictionFailed(pod, answer, attempt, false));
         case BLOCKED, RETRY -> {
+          if (listener.cancelled()) {
+            result.fail(new EvictionFailed(pod, answer, attempt, false));
+            return;
+          }
           Duration left = Duration.between(clock.instant(), deadline);
           if (left.isNegative() || left.isZero()) {
             result.fail(new EvictionFailed(pod, answer, attempt, true));

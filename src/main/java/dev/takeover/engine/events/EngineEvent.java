@@ -53,11 +53,12 @@ public sealed interface EngineEvent {
   }
 
   /** A ticket was accepted and its run begins. */
-  record RunStarted(RunId run, Instant at, String kind, boolean dryRun, String reason) implements EngineEvent {
+  record RunStarted(RunId run, Instant at, String kind, boolean dryRun, String reason, boolean resumed)
+      implements EngineEvent {
     public String type() { return "takeover.run.started"; }
 
     public JsonObject fields() {
-      return new JsonObject().put("kind", kind).put("dryRun", dryRun).put("reason", reason);
+      return new JsonObject().put("kind", kind).put("dryRun", dryRun).put("reason", reason).put("resumed", resumed);
     }
   }
 

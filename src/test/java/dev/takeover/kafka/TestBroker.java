@@ -1,0 +1,57 @@
+package dev.takeover.kafka;
+
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+/**
+ * A real single-node KRaft broker (Kafka's own test kit) in the test JVM, started once and shared by every test
+ * that needs Kafka; closed when the JVM exits. Tests keep out of each other's way with topics and groups of their
+ * own ({@link #unique(String)}). Tests that restart a broker start one of their own with {@link #start()}.
+ */
+public final class TestBroker {
+  private static KafkaClusterTestKit shared;
+
+  private TestBroker() {}
+
+  /** The shared broker's bootstrap address, starting it on first use (1–2 s). */
+  public static synchronized String bootstrap() {
+    if (shared == null) {
+      shared = start();
+      KafkaClusterTestKit cluster = shared;
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          cluster.close();
+        } catch (Exception e) {
+          // The JVM is exiting.
+        }
+      }, "test-broker-stop"));
+    }
+    return shared.bootstrapServers();
+  }
+
+  /** A broker of the caller's own (to stop and start); the caller closes it. */
+  public static KafkaClusterTestKit start() {
+    try {
+      KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+          .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+          .setConfigProp("offsets.topic.replication.factor", "1")
+          .setConfigProp("transaction.state.log.replication.factor", "1")
+          .setConfigProp("transaction.state.log.min.isr", "1")
+          .setConfigProp("group.initial.rebalance.delay.ms", "0")
+          // Room for the 2 MB poison record of the dead-letter tests.
+          .setConfigProp("message.max.bytes", String.valueOf(8 * 1024 * 1024))
+          .build();
+      cluster.format();
+      cluster.startup();
+      cluster.waitForReadyBrokers();
+      return cluster;
+    } catch (Exception e) {
+      throw new IllegalStateException("the test Kafka broker did not start: " + e, e);
+    }
+  }
+
+  /** A name no other test uses: {@code prefix-<random>}. */
+  public static String unique(String prefix) {
+    return prefix + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+  }
+}
