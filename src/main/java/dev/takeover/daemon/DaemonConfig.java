@@ -1,0 +1,39 @@
+package dev.takeover.daemon;
+
+import dev.takeover.config.EngineConfig;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Every setting of the daemon, read once at start from {@code config/takeover.yaml} and the environment
+ * ({@link DaemonConfigLoader}), then passed in. The YAML keys are a public contract (README, "Configuration").
+ *
+ * @param kafka     the broker and topics
+ * @param engine    the engine's settings ({@code engine.*})
+ * @param tickets   limits on incoming tickets ({@code tickets.*})
+ * @param instance  this daemon's name: the CloudEvents {@code source} is {@code /takeover/<instance>}
+ *                  ({@code daemon.instance}, default the host name)
+ */
+public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, String instance) {
+
+  /**
+   * @param properties        any Kafka client property, passed through ({@code kafka.properties.*})
+   * @param topics            topic names ({@code kafka.topics.*})
+   * @param groupId           the consumer group of the ticket intake ({@code kafka.groupId})
+   * @param partitions        partitions of the topics the daemon creates ({@code kafka.partitions}, default 3)
+   * @param replicationFactor replication of the topics the daemon creates ({@code kafka.replicationFactor}, default
+   *                          -1: the broker's default)
+   */
+  public record Kafka(Map<String, String> properties, Topics topics, String groupId, int partitions,
+                      short replicationFactor) {}
+
+  public record Topics(String tickets, String events, String deadLetters, String state) {}
+
+  /**
+   * @param maxBytes largest ticket value taken; larger ones go to the dead letters as {@code too-large}
+   *                 ({@code tickets.maxBytes}, default 65536)
+   * @param tick     how often the scheduler looks at windows and limits ({@code tickets.tick}, default PT1S)
+   */
+  public record Tickets(int maxBytes, Duration tick) {}
+}
