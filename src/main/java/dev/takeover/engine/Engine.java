@@ -39,6 +39,7 @@ public final class Engine implements AutoCloseable {
   private final Parts parts;
   private final Map<String, String> running = new HashMap<>(); // node → run id
   private final Map<String, Run> runs = new HashMap<>(); // run id → run in progress
+  private final Map<String, Future<Outcome>> outcomes = new HashMap<>(); // run id → its end, while in progress
 
   private Engine(Parts parts) {
     this.parts = parts;
@@ -108,6 +109,11 @@ public final class Engine implements AutoCloseable {
   }
 
   private Future<Outcome> runOnContext(Ticket ticket, RunControl control) {
+    Future<Outcome> already = control.runId() == null ? null : outcomes.get(control.runId());
+    if (already != null) {
+      // The same run asked for again (a restarted scheduler resuming it): it is in progress, not started twice.
+      return already;
+    }
     String runId = control.runId() != null ? control.runId() : "run-" + UUID.randomUUID().toString().substring(0, 8);
     RunId id = RunId.of(runId, ticket);
     Ticket.Options o = ticket.effectiveOptions();
@@ -140,10 +146,15 @@ public final class Engine implements AutoCloseable {
             runs.remove(id.run(), run);
           });
     }
-    return outcome.onSuccess(out -> {
+    Future<Outcome> told = outcome.onSuccess(out -> {
       LOG.info("{}: {} in {} ms{}", id, out.status(), out.took().toMillis(), out.reason().isEmpty() ? "" : ": " + out.reason());
       parts.events().publish(new EngineEvent.RunFinished(id, parts.clock().instant(), out));
     });
+    if (runs.containsKey(id.run())) {
+      outcomes.put(id.run(), told);
+      told.onComplete(ar -> outcomes.remove(id.run()));
+    }
+    return told;
   }
 
   @Override

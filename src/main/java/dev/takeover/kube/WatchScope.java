@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * What one list-watch covers: a kind, a namespace (or all), and server-side selectors. Always narrow: the node's
- * pods, one object by name, or one owner's pods; never a whole kind across the cluster.
+ * pods, one object by name, or one owner's pods; never a whole kind across the cluster, but for the nodes.
  *
  * @param what          how the operator reads it: "pods on kube-node02", "pod default/mysql-0"
  * @param namespace     null for all namespaces
@@ -20,6 +20,11 @@ import java.nio.charset.StandardCharsets;
  */
 public record WatchScope<T extends HasMetadata>(String what, Class<T> type, String namespace, String fieldSelector,
                                                 String labelSelector) {
+
+  /** Every node of the cluster: the daemon's cluster view (nodes are few, and each is one small object). */
+  public static WatchScope<io.fabric8.kubernetes.api.model.Node> nodes() {
+    return new WatchScope<>("nodes", io.fabric8.kubernetes.api.model.Node.class, null, null, null);
+  }
 
   public static WatchScope<Pod> podsOnNode(String node) {
     return new WatchScope<>("pods on " + node, Pod.class, null, "spec.nodeName=" + node, null);

@@ -1,0 +1,195 @@
+package dev.takeover.intake;
+
+import dev.takeover.cluster.ClusterWatch;
+import dev.takeover.daemon.DaemonConfig;
+import dev.takeover.schedule.SchedulerVerticle;
+import dev.takeover.schedule.StoredTickets;
+import dev.takeover.ticket.Rejection;
+import dev.takeover.ticket.Ticket;
+import dev.takeover.ticket.TicketEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.client.common.TopicPartition;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
+import io.vertx.kafka.client.consumer.OffsetAndMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Ticket intake from Kafka: each record of the tickets topic is read, checked, and either handed to the scheduler
+ * (which records it durably before it answers) or sent to the dead letters; only then is its offset committed. So
+ * a daemon killed at any moment reads again what it had not finished, and the scheduler knows a record it has
+ * already recorded. A record that cannot be a ticket never blocks its partition and never stops the daemon.
+ *
+ * <p>Records are taken one at a time, in order, by polling: the next poll waits for the last record's end.
+ */
+public final class KafkaIntake extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaIntake.class);
+  /** Before the cluster view has answered once, a ticket waits at most this long for its node check. */
+  private static final Duration NODE_CHECK_PATIENCE = Duration.ofSeconds(60);
+
+  private final DaemonConfig config;
+  private final Clock clock;
+  private final TicketJson json;
+  private KafkaConsumer<String, byte[]> consumer;
+  private DeadLetters deadLetters;
+  private volatile boolean stopping;
+  private Promise<Void> stopped = Promise.promise();
+
+  public KafkaIntake(DaemonConfig config, Clock clock) {
+    this.config = config;
+    this.clock = clock;
+    this.json = new TicketJson(config.tickets().maxBytes());
+  }
+
+  @Override
+  public Future<?> start() {
+    Map<String, String> props = new HashMap<>(config.kafka().properties());
+    props.put("group.id", config.kafka().groupId());
+    props.put("enable.auto.commit", "false");
+    props.putIfAbsent("auto.offset.reset", "earliest");
+    props.putIfAbsent("max.poll.records", "50");
+    props.put("key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
+    props.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+    consumer = KafkaConsumer.create(vertx, props);
+    consumer.exceptionHandler(e -> LOG.warn("ticket consumer: {}", e.getMessage()));
+    deadLetters = new DeadLetters(vertx, config);
+    return consumer.subscribe(config.kafka().topics().tickets()).onSuccess(v -> {
+      LOG.info("taking tickets from {}", config.kafka().topics().tickets());
+      poll(0);
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopped = Promise.promise();
+    stopping = true;
+    // The loop ends after the record in hand; then the consumer closes (leaving the group at once).
+    return stopped.future().transform(ar -> consumer.close()).transform(ar -> deadLetters.close());
+  }
+
+  private void poll(int failures) {
+    if (stopping) {
+      stopped.tryComplete();
+      return;
+    }
+    consumer.poll(Duration.ofMillis(500)).onComplete(ar -> {
+      if (ar.failed()) {
+        if (failures % 20 == 0) {
+          LOG.warn("reading tickets failed (attempt {}): {}", failures + 1, ar.cause().getMessage());
+        }
+        vertx.setTimer(Math.min(5000L, 200L << Math.min(failures, 5)), t -> poll(failures + 1));
+        return;
+      }
+      take(ar.result(), 0).onComplete(done -> poll(0));
+    });
+  }
+
+  /** Handles the records from index i on, one after another, committing each one's offset once it is settled. */
+  private Future<Void> take(KafkaConsumerRecords<String, byte[]> records, int i) {
+    if (i >= records.size() || stopping) {
+      return Future.succeededFuture();
+    }
+    KafkaConsumerRecord<String, byte[]> r = records.recordAt(i);
+    return handle(r)
+        .compose(v -> consumer.commit(Map.of(new TopicPartition(r.topic(), r.partition()),
+            new OffsetAndMetadata(r.offset() + 1, ""))).<Void>mapEmpty()
+            // A failed commit (a rebalance) only means the record is read again; the scheduler knows it.
+            .otherwise(e -> null))
+        .compose(v -> take(records, i + 1));
+  }
+
+  private Future<Void> handle(KafkaConsumerRecord<String, byte[]> r) {
+    String from = r.topic() + "-" + r.partition() + "@" + r.offset();
+    TicketJson.Result parsed;
+    try {
+      parsed = json.parse(r.value(), r.key(), "kafka", clock.instant());
+    } catch (RuntimeException e) {
+      parsed = new TicketJson.Invalid(new Rejection("internal", "the ticket could not be read: " + e.getClass().getSimpleName()));
+    }
+    if (parsed instanceof TicketJson.Invalid invalid) {
+      return reject(r, invalid.rejection(), null);
+    }
+    TicketJson.Valid valid = (TicketJson.Valid) parsed;
+    Ticket t = valid.ticket();
+    return checkNode(t, clock.instant().plus(NODE_CHECK_PATIENCE)).compose(refused -> refused != null
+        ? reject(r, refused, t)
+        : submit(t, valid.fingerprint(), from, 0).compose(rej -> rej == null ? Future.succeededFuture()
+            : reject(r, rej, t)));
+  }
+
+  /** Null when the node may be worked on; the rejection otherwise. Waits for the cluster view's first list. */
+  private Future<Rejection> checkNode(Ticket t, java.time.Instant giveUp) {
+    if (t.kind() == Ticket.Kind.CANCEL || t.kind() == Ticket.Kind.RELEASE) {
+      return Future.succeededFuture(null);
+    }
+    return vertx.eventBus().<JsonObject>request(ClusterWatch.NODE, t.node(), new DeliveryOptions().setSendTimeout(10_000))
+        .map(reply -> {
+          JsonObject facts = reply.body();
+          if (facts == null) {
+            return new Rejection("unknown-node", "node " + t.node() + " is not in the cluster");
+          }
+          if (facts.getBoolean("controlPlane", false) && !t.options().allowControlPlane()) {
+            return new Rejection("control-plane", "node " + t.node() + " is a control-plane node"
+                + " (set options.allowControlPlane to take it out anyway)");
+          }
+          return (Rejection) null;
+        })
+        .recover(e -> {
+          if (clock.instant().isAfter(giveUp) || stopping) {
+            // The engine checks the node again when the run starts: the ticket is not held forever.
+            LOG.warn("ticket {}: node {} not checked, the cluster view did not answer: {}", t.id(), t.node(), e.getMessage());
+            return Future.succeededFuture(null);
+          }
+          return later(1000).compose(v -> checkNode(t, giveUp));
+        });
+  }
+
+  /** Null once the scheduler has recorded the ticket (or knew it); a rejection it gave; retries while it cannot answer. */
+  private Future<Rejection> submit(Ticket t, String fingerprint, String from, int attempt) {
+    JsonObject body = new JsonObject().put("ticket", StoredTickets.toJson(t)).put("fingerprint", fingerprint)
+        .put("from", from);
+    return vertx.eventBus().<JsonObject>request(SchedulerVerticle.SUBMIT, body, new DeliveryOptions().setSendTimeout(60_000))
+        .map(reply -> (Rejection) null)
+        .recover(e -> {
+          if (e instanceof ReplyException re && re.failureCode() == 409) {
+            JsonObject why = new JsonObject(re.getMessage());
+            return Future.succeededFuture(new Rejection(why.getString("code"), why.getString("reason")));
+          }
+          if (stopping) {
+            return Future.failedFuture("stopping"); // not committed: read again after the restart
+          }
+          if (attempt % 10 == 0) {
+            LOG.warn("ticket {} waits for the scheduler (attempt {}): {}", t.id(), attempt + 1, e.getMessage());
+          }
+          return later(Math.min(10_000L, 200L << Math.min(attempt, 6))).compose(v -> submit(t, fingerprint, from, attempt + 1));
+        });
+  }
+
+  private Future<Void> reject(KafkaConsumerRecord<String, byte[]> r, Rejection why, Ticket t) {
+    String id = t != null ? t.id() : r.topic() + "-" + r.partition() + "@" + r.offset();
+    String node = t != null ? t.node() : r.key() == null ? "" : r.key();
+    LOG.info("ticket {} rejected ({}): {}", id, why.code(), why.reason());
+    return deadLetters.send(r, why).onSuccess(v -> vertx.eventBus().publish(TicketEvent.ADDRESS,
+        new TicketEvent("rejected", id, node, clock.instant(), new JsonObject().put("ticket", id)
+            .put("code", why.code()).put("reason", why.reason()).put("from", r.topic() + "-" + r.partition()
+                + "@" + r.offset()).put("deadLetters", config.kafka().topics().deadLetters())).toJson()));
+  }
+
+  private Future<Void> later(long ms) {
+    Promise<Void> p = Promise.promise();
+    vertx.setTimer(ms, x -> p.complete());
+    return p.future();
+  }
+}

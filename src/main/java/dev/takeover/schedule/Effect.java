@@ -1,0 +1,21 @@
+package dev.takeover.schedule;
+
+import io.vertx.core.json.JsonObject;
+
+/** What a decision of the {@link Schedule} asks the scheduler verticle to do, in order. */
+sealed interface Effect {
+  /** Write the ticket's state to the state topic (awaited before the next effect). */
+  record Record(TicketEntry entry) implements Effect {}
+
+  /** Tell the ticket's story: a {@code dev.takeover.ticket.<type>} event. */
+  record Emit(String type, TicketEntry entry, JsonObject data) implements Effect {}
+
+  /** Start (or resume) the entry's run on the engine, with its run id. */
+  record Start(TicketEntry entry, boolean resumed) implements Effect {}
+
+  /** Ask a run to stop at its next safe point. */
+  record Cancel(String runId, String why) implements Effect {}
+
+  /** Tell a run that another requester keeps the node cordoned. */
+  record Hold(String runId) implements Effect {}
+}

@@ -1,0 +1,131 @@
+package dev.takeover.daemon;
+
+import dev.takeover.config.Backoff;
+import dev.takeover.config.EngineConfig;
+import dev.takeover.kafka.TestBroker;
+import dev.takeover.kube.Kube;
+import dev.takeover.sim.SimulatedCluster;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.format.EventFormat;
+import io.cloudevents.jackson.JsonFormat;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * The daemon as it runs in production, started from its own parts, against a simulated cluster and the shared
+ * real broker, with topics of its own; plus a producer of tickets and a reader of the events and dead letters.
+ */
+final class DaemonUnderTest implements AutoCloseable {
+  final String prefix = TestBroker.unique("d");
+  final DaemonConfig config;
+  final Vertx vertx = Vertx.vertx();
+  final Kube kube;
+  final Daemon daemon;
+  private final KafkaProducer<String, byte[]> producer;
+  private final KafkaConsumer<String, byte[]> events;
+  private final List<CloudEvent> seen = new ArrayList<>();
+
+  DaemonUnderTest(SimulatedCluster cluster, int maxNodes) {
+    String bootstrap = TestBroker.bootstrap();
+    EngineConfig engine = EngineConfig.defaults()
+        .withEvictionBackoff(new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 0.2))
+        .withDrainTimeout(Duration.ofSeconds(60)).withConfirmTimeout(Duration.ofSeconds(60))
+        .withMaxNodesInMaintenance(maxNodes);
+    config = new DaemonConfig(new DaemonConfig.Kafka(Map.of("bootstrap.servers", bootstrap),
+        new DaemonConfig.Topics(prefix + ".tickets", prefix + ".events", prefix + ".dlq", prefix + ".state"),
+        prefix, 3, (short) -1), engine, new DaemonConfig.Tickets(65536, Duration.ofMillis(200)), "test");
+    kube = Kube.connect(vertx, cluster.client().getConfiguration(), 8, "takeover-daemon-test");
+    daemon = await(Daemon.start(vertx, config, kube, Clock.systemUTC()));
+    producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all",
+        "max.request.size", String.valueOf(8 * 1024 * 1024)), new StringSerializer(), new ByteArraySerializer());
+    events = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", prefix + "-reader",
+        "auto.offset.reset", "earliest"), new StringDeserializer(), new ByteArrayDeserializer());
+    events.subscribe(List.of(config.kafka().topics().events()));
+  }
+
+  void publish(String key, String value) {
+    publish(key, value == null ? null : value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  void publish(String key, byte[] value) {
+    try {
+      producer.send(new ProducerRecord<>(config.kafka().topics().tickets(), key, value)).get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("ticket not published: " + e, e);
+    }
+  }
+
+  /** Reads events until one matches, within the bound; returns every event of the ticket seen so far. */
+  List<CloudEvent> awaitEvent(String ticket, Predicate<CloudEvent> until, Duration bound) {
+    EventFormat format = new JsonFormat();
+    long deadline = System.nanoTime() + bound.toNanos();
+    while (System.nanoTime() < deadline) {
+      for (ConsumerRecord<String, byte[]> r : events.poll(Duration.ofMillis(200))) {
+        seen.add(format.deserialize(r.value()));
+      }
+      List<CloudEvent> mine = of(ticket);
+      if (mine.stream().anyMatch(until)) {
+        return mine;
+      }
+    }
+    throw new AssertionError("no such event of " + ticket + " within " + bound + "; seen: " + types(of(ticket)));
+  }
+
+  List<CloudEvent> of(String ticket) {
+    return seen.stream().filter(e -> ticket.equals(data(e).getString("ticket"))).toList();
+  }
+
+  static JsonObject data(CloudEvent e) {
+    return e.getData() == null ? new JsonObject() : new JsonObject(new String(e.getData().toBytes(), StandardCharsets.UTF_8));
+  }
+
+  static List<String> types(List<CloudEvent> events) {
+    return events.stream().map(e -> e.getType().substring("dev.takeover.ticket.".length())).toList();
+  }
+
+  static Predicate<CloudEvent> type(String t) {
+    return e -> e.getType().equals("dev.takeover.ticket." + t);
+  }
+
+  static <T> T await(io.vertx.core.Future<T> f) {
+    try {
+      return f.await(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("no answer within 60 s: " + e, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      daemon.stop().await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // closing anyway
+    }
+    producer.close();
+    events.close();
+    kube.close();
+    try {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // closing anyway
+    }
+  }
+}
