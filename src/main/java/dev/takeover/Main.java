@@ -8,7 +8,7 @@ import dev.takeover.cli.UsageError;
 import java.io.PrintStream;
 import java.util.List;
 
-/** Entry point of target/takeover.jar: today the one-shot command line; the daemon comes with later issues. */
+/** Entry point of target/takeover.jar: the daemon ({@code takeover daemon --config FILE}) and the one-shot command line. */
 public final class Main {
   private Main() {}
 
@@ -18,6 +18,9 @@ public final class Main {
 
   /** Runs the command line; returns the exit code. Never throws at the user. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length > 0 && args[0].equals("daemon")) {
+      return dev.takeover.daemon.DaemonCommand.run(List.of(args).subList(1, args.length), err);
+    }
     Command command;
     try {
       command = CommandLine.parse(List.of(args), System.getProperty("user.name", ""));

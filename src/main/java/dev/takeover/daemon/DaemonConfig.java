@@ -3,7 +3,11 @@ package dev.takeover.daemon;
 import dev.takeover.config.EngineConfig;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Every setting of the daemon, read once at start from {@code config/takeover.yaml} and the environment
@@ -26,7 +30,37 @@ public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, St
    *                          -1: the broker's default)
    */
   public record Kafka(Map<String, String> properties, Topics topics, String groupId, int partitions,
-                      short replicationFactor) {}
+                      short replicationFactor) {
+
+    /** What a property's value is replaced with in {@link #redacted()}. */
+    public static final String REDACTED = "[redacted]";
+    private static final List<String> SECRET_WORDS = List.of("password", "jaas", "secret", "token", "key", "credential");
+
+    public Kafka {
+      // Sorted, so that the logged view reads the same from one start to the next.
+      properties = Collections.unmodifiableMap(new TreeMap<>(properties));
+    }
+
+    /** Whether a property's value must never be shown: its name has password, jaas, secret, token, key or credential. */
+    public static boolean isSecret(String propertyName) {
+      String name = propertyName.toLowerCase(Locale.ROOT);
+      return SECRET_WORDS.stream().anyMatch(name::contains);
+    }
+
+    /** The properties as they may be logged: the value of every secret one is {@value #REDACTED}. */
+    public Map<String, String> redacted() {
+      Map<String, String> shown = new TreeMap<>();
+      properties.forEach((name, value) -> shown.put(name, isSecret(name) ? REDACTED : value));
+      return Collections.unmodifiableMap(shown);
+    }
+
+    /** The record's usual text, with the secrets {@link #redacted()}: a config may be logged whole. */
+    @Override
+    public String toString() {
+      return "Kafka[properties=" + redacted() + ", topics=" + topics + ", groupId=" + groupId + ", partitions="
+          + partitions + ", replicationFactor=" + replicationFactor + "]";
+    }
+  }
 
   public record Topics(String tickets, String events, String deadLetters, String state) {}
 

@@ -33,7 +33,7 @@ import java.util.function.Predicate;
  * real broker, with topics of its own; plus a producer of tickets and a reader of the events and dead letters.
  */
 final class DaemonUnderTest implements AutoCloseable {
-  final String prefix = TestBroker.unique("d");
+  final String prefix;
   final DaemonConfig config;
   final Vertx vertx = Vertx.vertx();
   final Kube kube;
@@ -43,19 +43,31 @@ final class DaemonUnderTest implements AutoCloseable {
   private final List<CloudEvent> seen = new ArrayList<>();
 
   DaemonUnderTest(SimulatedCluster cluster, int maxNodes) {
+    this(cluster, config(TestBroker.unique("d"), maxNodes));
+  }
+
+  /** The settings of a daemon with topics named after {@code prefix}. */
+  static DaemonConfig config(String prefix, int maxNodes) {
     String bootstrap = TestBroker.bootstrap();
     EngineConfig engine = EngineConfig.defaults()
         .withEvictionBackoff(new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 0.2))
         .withDrainTimeout(Duration.ofSeconds(60)).withConfirmTimeout(Duration.ofSeconds(60))
         .withMaxNodesInMaintenance(maxNodes);
-    config = new DaemonConfig(new DaemonConfig.Kafka(Map.of("bootstrap.servers", bootstrap),
+    return new DaemonConfig(new DaemonConfig.Kafka(Map.of("bootstrap.servers", bootstrap),
         new DaemonConfig.Topics(prefix + ".tickets", prefix + ".events", prefix + ".dlq", prefix + ".state"),
         prefix, 3, (short) -1), engine, new DaemonConfig.Tickets(65536, Duration.ofMillis(200)), "test");
+  }
+
+  /** A daemon with these settings (a second one with the same settings is the first one restarted). */
+  DaemonUnderTest(SimulatedCluster cluster, DaemonConfig config) {
+    String bootstrap = TestBroker.bootstrap();
+    this.config = config;
+    this.prefix = config.kafka().groupId();
     kube = Kube.connect(vertx, cluster.client().getConfiguration(), 8, "takeover-daemon-test");
     daemon = await(Daemon.start(vertx, config, kube, Clock.systemUTC()));
     producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all",
         "max.request.size", String.valueOf(8 * 1024 * 1024)), new StringSerializer(), new ByteArraySerializer());
-    events = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", prefix + "-reader",
+    events = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", prefix + "-reader-" + java.util.UUID.randomUUID(),
         "auto.offset.reset", "earliest"), new StringDeserializer(), new ByteArrayDeserializer());
     events.subscribe(List.of(config.kafka().topics().events()));
   }
@@ -88,6 +100,29 @@ final class DaemonUnderTest implements AutoCloseable {
     throw new AssertionError("no such event of " + ticket + " within " + bound + "; seen: " + types(of(ticket)));
   }
 
+  /** The dead letters so far (at least {@code n}, within the bound), read from the start of the topic. */
+  List<ConsumerRecord<String, byte[]>> deadLetters(int n, Duration bound) {
+    List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", TestBroker.bootstrap(),
+        "group.id", prefix + "-dlq-" + java.util.UUID.randomUUID(), "auto.offset.reset", "earliest",
+        "max.partition.fetch.bytes", String.valueOf(8 * 1024 * 1024)), new StringDeserializer(), new ByteArrayDeserializer())) {
+      c.subscribe(List.of(config.kafka().topics().deadLetters()));
+      long deadline = System.nanoTime() + bound.toNanos();
+      while (out.size() < n && System.nanoTime() < deadline) {
+        c.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+    }
+    if (out.size() < n) {
+      throw new AssertionError(out.size() + " dead letters within " + bound + ", expected " + n);
+    }
+    return out;
+  }
+
+  static String header(ConsumerRecord<String, byte[]> r, String name) {
+    org.apache.kafka.common.header.Header h = r.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
   List<CloudEvent> of(String ticket) {
     return seen.stream().filter(e -> ticket.equals(data(e).getString("ticket"))).toList();
   }
@@ -109,6 +144,15 @@ final class DaemonUnderTest implements AutoCloseable {
       return f.await(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new AssertionError("no answer within 60 s: " + e, e);
+    }
+  }
+
+  /** Stops the daemon as SIGTERM does, leaving the broker's topics as they are. */
+  void stopDaemon() {
+    try {
+      daemon.stop().await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("daemon did not stop: " + e, e);
     }
   }
 

@@ -1,0 +1,229 @@
+package dev.takeover.daemon;
+
+import dev.takeover.config.Backoff;
+import dev.takeover.config.EngineConfig;
+import dev.takeover.daemon.EnvOverrides.Value;
+import io.vertx.config.ConfigRetriever;
+import io.vertx.config.ConfigRetrieverOptions;
+import io.vertx.config.ConfigStoreOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Reads the daemon's settings once at start: built-in defaults, then the YAML file, then the environment (each
+ * over the one before), validated into a {@link DaemonConfig}. The keys and their defaults are in the shipped
+ * {@code config/takeover.yaml}. A setting that is wrong, unknown or misspelt stops the start with a
+ * {@link ConfigError}: one line naming the key (and the variable, when it came from the environment) and the
+ * problem. Keys under {@code kafka.properties} are not checked: they are passed to the Kafka clients as they are.
+ *
+ * <p><b>Environment variables</b>, one rule: {@code TAKEOVER_} and then the key in upper snake case, where each
+ * {@code .} and each capital letter starts a new word: {@code engine.maxNodesInMaintenance} is
+ * {@code TAKEOVER_ENGINE_MAX_NODES_IN_MAINTENANCE}, {@code kafka.topics.deadLetters} is
+ * {@code TAKEOVER_KAFKA_TOPICS_DEAD_LETTERS}, {@code kafka.groupId} is {@code TAKEOVER_KAFKA_GROUP_ID}. Under
+ * {@code kafka.properties} the rest is the property's name, lower-cased, with {@code _} read as {@code .}:
+ * {@code TAKEOVER_KAFKA_PROPERTIES_SASL_JAAS_CONFIG} sets {@code sasl.jaas.config} (so a property whose name has
+ * an {@code _} or a capital can only be set in the file). {@code TAKEOVER_KAFKA_BOOTSTRAP_SERVERS} is short for
+ * {@code TAKEOVER_KAFKA_PROPERTIES_BOOTSTRAP_SERVERS}. Any other {@code TAKEOVER_*} variable is an error, except
+ * those Kubernetes sets for a Service named takeover or takeover-… ({@code TAKEOVER_SERVICE_HOST},
+ * {@code TAKEOVER_PORT_8080_TCP}…).
+ *
+ * <p>A key without a value ({@code drainTimeout:} or {@code ~}) keeps the default. An empty {@code daemon.instance}
+ * means the host name ({@code HOSTNAME}, else the local host's name).
+ */
+public final class DaemonConfigLoader {
+  private DaemonConfigLoader() {}
+
+  /**
+   * The settings of {@code file} (null: none, the defaults) with {@code env}'s over them. Fails with a
+   * {@link ConfigError} when the file is missing, is not YAML, or a setting is wrong.
+   */
+  public static Future<DaemonConfig> load(Vertx vertx, Path file, Map<String, String> env) {
+    Future<JsonObject> yaml = file == null ? Future.succeededFuture(new JsonObject()) : read(vertx, file);
+    // On a worker: an empty daemon.instance makes from() ask for the host name, which may wait on DNS.
+    return yaml.compose(settings -> vertx.executeBlocking(() -> from(settings, env)));
+  }
+
+  /** {@code yaml} (the file's settings; null or empty: none) with {@code env}'s over them, validated. */
+  public static DaemonConfig from(JsonObject yaml, Map<String, String> env) {
+    Map<String, Value> values = new HashMap<>();
+    Map<String, Value> properties = new TreeMap<>();
+    readSection(yaml == null ? new JsonObject() : yaml, "", values, properties);
+    EnvOverrides.apply(env, values, properties);
+
+    Map<String, String> kafkaProperties = new TreeMap<>(Settings.DEFAULT_PROPERTIES);
+    properties.forEach((name, value) -> kafkaProperties.put(name, value.text()));
+    if (kafkaProperties.get(Settings.BOOTSTRAP_SERVERS).isBlank()) {
+      Value given = properties.get(Settings.BOOTSTRAP_SERVERS);
+      throw new ConfigError(given.label(Settings.PROPERTIES + "." + Settings.BOOTSTRAP_SERVERS) + ": must be set");
+    }
+    DaemonConfig.Kafka kafka = new DaemonConfig.Kafka(kafkaProperties, topics(values), get(Settings.GROUP_ID, values),
+        get(Settings.PARTITIONS, values), get(Settings.REPLICATION_FACTOR, values));
+    // Eviction backoff is not a setting of the file (yet): the engine's default.
+    EngineConfig engine = new EngineConfig(get(Settings.DRAIN_TIMEOUT, values), get(Settings.CONFIRM_TIMEOUT, values),
+        get(Settings.MAX_NODES_IN_MAINTENANCE, values), get(Settings.ON_FAILURE, values), Backoff.defaults(),
+        get(Settings.KUBE_WORKERS, values), get(Settings.RELIST_PERIOD, values));
+    DaemonConfig.Tickets tickets = new DaemonConfig.Tickets(get(Settings.MAX_BYTES, values), get(Settings.TICK, values));
+    String instance = get(Settings.INSTANCE, values);
+    return new DaemonConfig(kafka, engine, tickets, instance.isEmpty() ? hostName(env) : instance);
+  }
+
+  private static Future<JsonObject> read(Vertx vertx, Path file) {
+    // Absolute: for a relative path that does not exist, Vert.x would read a classpath resource of that name instead.
+    String path = file.toAbsolutePath().toString();
+    return vertx.fileSystem().exists(path).compose(exists -> {
+      if (!exists) {
+        return Future.failedFuture(new ConfigError("config file " + file + ": no such file"));
+      }
+      ConfigRetriever retriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions()
+          .setScanPeriod(0) // read once: the daemon takes its settings at start only
+          .addStore(new ConfigStoreOptions().setType("file").setFormat("yaml")
+              .setConfig(new JsonObject().put("path", path))));
+      return retriever.getConfig()
+          .eventually(retriever::close)
+          .recover(e -> e instanceof NullPointerException
+              // A file of comments only is YAML's null, on which vertx-config 5.1.1's merge trips: no settings.
+              ? Future.succeededFuture(new JsonObject())
+              : Future.failedFuture(unreadable(file, e)));
+    });
+  }
+
+  private static ConfigError unreadable(Path file, Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof MarkedYAMLException yaml) {
+        // Only the parser's problem and position: its snippet of the line could show a secret.
+        Mark mark = yaml.getProblemMark() != null ? yaml.getProblemMark() : yaml.getContextMark();
+        String where = mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+        String problem = yaml.getProblem() == null ? yaml.getContext()
+            // "but found another document" says little without its "expected a single document in the stream".
+            : yaml.getProblem().startsWith("but ") && yaml.getContext() != null
+                ? yaml.getContext() + ", " + yaml.getProblem() : yaml.getProblem();
+        return new ConfigError("config file " + file + ": not valid YAML" + where + ": " + problem);
+      }
+      if (t instanceof YAMLException) {
+        return new ConfigError("config file " + file + ": not valid YAML (" + t.getClass().getSimpleName() + ")");
+      }
+      if (t instanceof DecodeException) {
+        return new ConfigError("config file " + file + ": must be a mapping of settings, as config/takeover.yaml is");
+      }
+    }
+    return new ConfigError("config file " + file + ": could not be read: " + failure.getMessage());
+  }
+
+  /** Walks one mapping of the file, putting each setting's text in {@code values} and each property's in {@code properties}. */
+  private static void readSection(JsonObject section, String prefix, Map<String, Value> values,
+                                  Map<String, Value> properties) {
+    for (String name : section.fieldNames()) {
+      String key = prefix.isEmpty() ? name : prefix + "." + name;
+      Object value = section.getValue(name);
+      if (key.equals(Settings.PROPERTIES)) {
+        readProperties(value, properties);
+      } else if (Settings.SECTIONS.contains(key)) {
+        if (value instanceof JsonObject inner) {
+          readSection(inner, key, values, properties);
+        } else if (value != null) {
+          throw new ConfigError(key + ": must be a mapping of settings, as in config/takeover.yaml");
+        }
+      } else if (Settings.byKey(key) == null) {
+        throw new ConfigError(key + ": unknown setting" + guess(key));
+      } else if (value != null) {
+        values.put(key, new Value(scalar(key, value), null));
+      }
+    }
+  }
+
+  private static void readProperties(Object value, Map<String, Value> properties) {
+    if (value == null) {
+      return;
+    }
+    if (!(value instanceof JsonObject given)) {
+      throw new ConfigError(Settings.PROPERTIES + ": must be a mapping of Kafka client properties, such as "
+          + "bootstrap.servers: host:9092");
+    }
+    for (String name : given.fieldNames()) {
+      Object text = given.getValue(name);
+      properties.put(name, new Value(text == null ? "" : scalar(Settings.PROPERTIES + "." + name, text), null));
+    }
+  }
+
+  /** A value as text; never shows the value itself in the error, which may be a secret. */
+  private static String scalar(String key, Object value) {
+    if (value instanceof JsonObject) {
+      throw new ConfigError(key + ": must be a single value, not a mapping"
+          + (key.startsWith(Settings.PROPERTIES) ? " (write the property's whole name as one key: bootstrap.servers)" : ""));
+    }
+    if (value instanceof JsonArray) {
+      throw new ConfigError(key + ": must be a single value, not a list"
+          + (key.startsWith(Settings.PROPERTIES) ? " (Kafka lists are comma-separated: a:9092,b:9092)" : ""));
+    }
+    return String.valueOf(value);
+  }
+
+  private static String guess(String key) {
+    String rest = key.startsWith("kafka.") ? key.substring("kafka.".length()) : "";
+    if (rest.contains(".") && !rest.startsWith("topics.")) {
+      // kafka.bootstrap.servers: a Kafka property written one level too high.
+      return " (did you mean " + Settings.PROPERTIES + "." + rest + "?)";
+    }
+    Set<String> known = new TreeSet<>(Settings.SECTIONS);
+    known.add(Settings.PROPERTIES);
+    Settings.ALL.forEach(s -> known.add(s.key()));
+    String closest = Settings.closest(key, known);
+    return closest == null ? "" : " (did you mean " + closest + "?)";
+  }
+
+  private static <T> T get(Settings.Setting<T> setting, Map<String, Value> values) {
+    Value value = values.get(setting.key());
+    if (value == null) {
+      return setting.defaultValue();
+    }
+    try {
+      return setting.parser().parse(value.text().trim());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigError(value.label(setting.key()) + ": " + e.getMessage());
+    }
+  }
+
+  private static DaemonConfig.Topics topics(Map<String, Value> values) {
+    List<Settings.Setting<String>> settings = List.of(Settings.TICKETS_TOPIC, Settings.EVENTS_TOPIC,
+        Settings.DEAD_LETTERS_TOPIC, Settings.STATE_TOPIC);
+    Map<String, String> keyOfTopic = new HashMap<>();
+    for (Settings.Setting<String> setting : settings) {
+      String topic = get(setting, values);
+      String other = keyOfTopic.putIfAbsent(topic, setting.key());
+      if (other != null) {
+        Value value = values.get(setting.key());
+        String label = value == null ? setting.key() : value.label(setting.key());
+        throw new ConfigError(label + ": '" + topic + "' is already " + other + "; each topic needs its own name");
+      }
+    }
+    return new DaemonConfig.Topics(get(Settings.TICKETS_TOPIC, values), get(Settings.EVENTS_TOPIC, values),
+        get(Settings.DEAD_LETTERS_TOPIC, values), get(Settings.STATE_TOPIC, values));
+  }
+
+  private static String hostName(Map<String, String> env) {
+    String host = env.get("HOSTNAME");
+    if (host != null && !host.isBlank()) {
+      return host.trim();
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (Exception e) {
+      return "takeover";
+    }
+  }
+}

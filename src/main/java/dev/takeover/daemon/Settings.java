@@ -1,0 +1,202 @@
+package dev.takeover.daemon;
+
+import dev.takeover.config.EngineConfig;
+import dev.takeover.config.FailurePolicy;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The settings of {@code config/takeover.yaml}, one typed {@link Setting} each (key, default, parser), as Strimzi's
+ * ClusterOperatorConfig has one ConfigParameter per setting. {@code kafka.properties} is not in the table: it is an
+ * open map of Kafka client properties, read by {@link DaemonConfigLoader}.
+ */
+final class Settings {
+  /** Reads a setting's text, or throws an IllegalArgumentException whose message is the problem (without the key). */
+  interface Parser<T> {
+    T parse(String text);
+  }
+
+  /** One setting: its key in the file, its default when neither the file nor the environment sets it, its parser. */
+  record Setting<T>(String key, T defaultValue, Parser<T> parser) {
+    String envName() {
+      return Settings.envName(key);
+    }
+  }
+
+  static final String PROPERTIES = "kafka.properties";
+  static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+  static final Map<String, String> DEFAULT_PROPERTIES = Map.of(BOOTSTRAP_SERVERS, "localhost:9092");
+  /** Keys whose value is a mapping of further keys. */
+  static final Set<String> SECTIONS = Set.of("daemon", "kafka", "kafka.topics", "engine", "tickets");
+
+  private static final EngineConfig ENGINE = EngineConfig.defaults();
+
+  static final Setting<String> INSTANCE = new Setting<>("daemon.instance", "", Settings::instance);
+  static final Setting<String> TICKETS_TOPIC = new Setting<>("kafka.topics.tickets", "takeover.tickets", Settings::topic);
+  static final Setting<String> EVENTS_TOPIC = new Setting<>("kafka.topics.events", "takeover.events", Settings::topic);
+  static final Setting<String> DEAD_LETTERS_TOPIC =
+      new Setting<>("kafka.topics.deadLetters", "takeover.tickets.dlq", Settings::topic);
+  static final Setting<String> STATE_TOPIC = new Setting<>("kafka.topics.state", "takeover.state", Settings::topic);
+  static final Setting<String> GROUP_ID = new Setting<>("kafka.groupId", "takeover", Settings::required);
+  static final Setting<Integer> PARTITIONS = new Setting<>("kafka.partitions", 3, atLeast(1));
+  static final Setting<Short> REPLICATION_FACTOR = new Setting<>("kafka.replicationFactor", (short) -1,
+      Settings::replicationFactor);
+  static final Setting<Integer> MAX_NODES_IN_MAINTENANCE = new Setting<>("engine.maxNodesInMaintenance",
+      ENGINE.maxNodesInMaintenance(), atLeast(1));
+  static final Setting<Duration> DRAIN_TIMEOUT = new Setting<>("engine.drainTimeout", ENGINE.drainTimeout(),
+      Settings::positiveDuration);
+  static final Setting<Duration> CONFIRM_TIMEOUT = new Setting<>("engine.confirmTimeout", ENGINE.confirmTimeout(),
+      Settings::positiveDuration);
+  static final Setting<FailurePolicy> ON_FAILURE = new Setting<>("engine.onFailure", ENGINE.onFailure(),
+      Settings::failurePolicy);
+  static final Setting<Duration> RELIST_PERIOD = new Setting<>("engine.relistPeriod", ENGINE.relistPeriod(),
+      Settings::positiveDuration);
+  static final Setting<Integer> KUBE_WORKERS = new Setting<>("engine.kubeWorkers", ENGINE.kubeWorkers(), atLeast(1));
+  static final Setting<Integer> MAX_BYTES = new Setting<>("tickets.maxBytes", 65536, atLeast(1));
+  static final Setting<Duration> TICK = new Setting<>("tickets.tick", Duration.ofSeconds(1), Settings::positiveDuration);
+
+  static final List<Setting<?>> ALL = List.of(INSTANCE, TICKETS_TOPIC, EVENTS_TOPIC, DEAD_LETTERS_TOPIC, STATE_TOPIC,
+      GROUP_ID, PARTITIONS, REPLICATION_FACTOR, MAX_NODES_IN_MAINTENANCE, DRAIN_TIMEOUT, CONFIRM_TIMEOUT, ON_FAILURE,
+      RELIST_PERIOD, KUBE_WORKERS, MAX_BYTES, TICK);
+
+  private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
+  private static final Pattern INSTANCE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,252}");
+
+  private Settings() {}
+
+  /** {@code engine.maxNodesInMaintenance} → {@code TAKEOVER_ENGINE_MAX_NODES_IN_MAINTENANCE}. */
+  static String envName(String key) {
+    StringBuilder name = new StringBuilder("TAKEOVER_");
+    for (char c : key.toCharArray()) {
+      if (c == '.') {
+        name.append('_');
+      } else if (Character.isUpperCase(c)) {
+        name.append('_').append(c);
+      } else {
+        name.append(Character.toUpperCase(c));
+      }
+    }
+    return name.toString();
+  }
+
+  static Setting<?> byKey(String key) {
+    return ALL.stream().filter(s -> s.key().equals(key)).findFirst().orElse(null);
+  }
+
+  /** The candidate nearest to {@code wrong} (ignoring case), if it is near enough to be what was meant; else null. */
+  static String closest(String wrong, Collection<String> candidates) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String candidate : candidates) {
+      int d = distance(wrong.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
+      if (d < bestDistance) {
+        best = candidate;
+        bestDistance = d;
+      }
+    }
+    return bestDistance <= Math.max(2, wrong.length() / 5) ? best : null;
+  }
+
+  private static int distance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int change = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + change);
+      }
+      int[] t = previous;
+      previous = current;
+      current = t;
+    }
+    return previous[b.length()];
+  }
+
+  private static String instance(String text) {
+    // Empty means the host name (the loader's business); anything else goes into the CloudEvents source URI.
+    if (!text.isEmpty() && !INSTANCE_NAME.matcher(text).matches()) {
+      throw new IllegalArgumentException("must be letters, digits, '.', '_' and '-' (it goes into the CloudEvents "
+          + "source /takeover/<instance>), got '" + text + "'");
+    }
+    return text;
+  }
+
+  private static String topic(String text) {
+    if (text.isEmpty()) {
+      throw new IllegalArgumentException("must be set");
+    }
+    if (!TOPIC.matcher(text).matches() || text.equals(".") || text.equals("..")) {
+      throw new IllegalArgumentException("'" + text + "' is not a valid Kafka topic name (letters, digits, '.', '_' "
+          + "and '-', at most 249 characters)");
+    }
+    return text;
+  }
+
+  private static String required(String text) {
+    if (text.isEmpty()) {
+      throw new IllegalArgumentException("must be set");
+    }
+    return text;
+  }
+
+  private static Parser<Integer> atLeast(int min) {
+    return text -> {
+      int n = wholeNumber(text);
+      if (n < min) {
+        throw new IllegalArgumentException("must be at least " + min + ", got " + n);
+      }
+      return n;
+    };
+  }
+
+  private static Short replicationFactor(String text) {
+    int n = wholeNumber(text);
+    if (n != -1 && n < 1) {
+      throw new IllegalArgumentException("must be -1 (the broker's default) or at least 1, got " + n);
+    }
+    if (n > Short.MAX_VALUE) {
+      throw new IllegalArgumentException("must be at most " + Short.MAX_VALUE + ", got " + n);
+    }
+    return (short) n;
+  }
+
+  private static int wholeNumber(String text) {
+    try {
+      return Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("must be a whole number, got '" + text + "'");
+    }
+  }
+
+  private static Duration positiveDuration(String text) {
+    Duration d;
+    try {
+      d = Duration.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("'" + text + "' is not an ISO-8601 duration such as PT10M");
+    }
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException("must be more than zero, got " + text);
+    }
+    return d;
+  }
+
+  private static FailurePolicy failurePolicy(String text) {
+    return switch (text) {
+      case "uncordon" -> FailurePolicy.UNCORDON;
+      case "keep-cordoned" -> FailurePolicy.KEEP_CORDONED;
+      default -> throw new IllegalArgumentException("must be uncordon or keep-cordoned, got '" + text + "'");
+    };
+  }
+}

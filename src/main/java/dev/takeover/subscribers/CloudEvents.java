@@ -1,0 +1,70 @@
+package dev.takeover.subscribers;
+
+import dev.takeover.ticket.TicketEvent;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.builder.CloudEventBuilder;
+import io.cloudevents.jackson.JsonFormat;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.ZoneOffset;
+import java.util.function.Supplier;
+
+/**
+ * How a {@link TicketEvent} becomes a CloudEvent 1.0 on the events topic, in structured JSON mode. Example, as a
+ * consumer reads the record's value (Kafka key {@code t-42}, header {@code content-type:
+ * application/cloudevents+json}):
+ * <pre>
+ * {"specversion":"1.0","id":"8d0f6b1e-…","source":"/takeover/takeover-0","type":"dev.takeover.ticket.step",
+ *  "datacontenttype":"application/json","subject":"node-2","time":"2026-12-02T04:17:02Z",
+ *  "data":{"step":"drain","ticket":"t-42"}}
+ * </pre>
+ * A retried send carries the same {@code id}, so a consumer that must see each event once drops repeated ids.
+ */
+public final class CloudEvents {
+  /** The structured mode's media type: the value of the record's {@code content-type} header. */
+  public static final String CONTENT_TYPE = JsonFormat.CONTENT_TYPE;
+  public static final String TYPE_PREFIX = "dev.takeover.ticket.";
+
+  // Holds a Jackson ObjectMapper, which is safe to share once configured.
+  private static final JsonFormat FORMAT = new JsonFormat();
+
+  private CloudEvents() {}
+
+  /** {@code /takeover/<instance>}, the instance name percent-encoded where a URI path needs it. */
+  public static URI source(String instance) {
+    try {
+      return new URI(null, null, "/takeover/" + instance, null);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("daemon.instance '" + instance + "' cannot be a CloudEvents source: "
+          + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The CloudEvent of a ticket event: a fresh {@code id} from {@code ids}, type {@code dev.takeover.ticket.<type>},
+   * subject the node (none when the event names no node), and the event's data with the ticket id put in, so the
+   * data stands on its own when a consumer keeps only that.
+   */
+  public static CloudEvent toCloudEvent(TicketEvent event, URI source, Supplier<String> ids) {
+    JsonObject data = event.data() == null ? new JsonObject() : event.data().copy();
+    data.put("ticket", event.ticket());
+    CloudEventBuilder builder = CloudEventBuilder.v1()
+        .withId(ids.get())
+        .withSource(source)
+        .withType(TYPE_PREFIX + event.type())
+        .withTime(event.time().atOffset(ZoneOffset.UTC))
+        .withDataContentType("application/json")
+        .withData(data.toBuffer().getBytes());
+    if (event.node() != null && !event.node().isEmpty()) {
+      builder.withSubject(event.node());
+    }
+    return builder.build();
+  }
+
+  /** The record value: the whole event as one JSON document, {@code data} embedded as JSON. */
+  public static byte[] structured(CloudEvent event) {
+    return FORMAT.serialize(event);
+  }
+}
