@@ -19,6 +19,7 @@ public final class CommandLine {
         takeover run --node NODE [options]     cordon, drain, confirm every StatefulSet pod moved with its volume, uncordon
         takeover release --node NODE           uncordon a node that a run kept cordoned (--keep-cordoned)
         takeover daemon [--config FILE]        run the daemon: tickets from Kafka, events back to Kafka
+                        [--kubeconfig FILE]   (settings: config/takeover.yaml and TAKEOVER_* variables)
         takeover --help | --version
 
       Options of run:

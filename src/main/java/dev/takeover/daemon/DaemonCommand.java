@@ -6,69 +6,44 @@ import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code takeover daemon [--config FILE]}: loads the configuration (file, then environment), talks to Kubernetes
- * with KUBECONFIG or in-cluster credentials, starts the {@link Daemon} and runs until SIGTERM, on which it stops
- * reading tickets and leaves runs in progress resumable. A bad setting stops it at start with one line.
+ * {@code takeover daemon [--config FILE] [--kubeconfig FILE]}: loads the configuration (file, then environment),
+ * talks to Kubernetes with the kubeconfig given, else KUBECONFIG, else in-cluster credentials, starts the
+ * {@link Daemon} and runs until SIGTERM, on which it stops reading tickets and leaves runs in progress resumable.
+ * A bad setting stops it at start with one line.
  */
 public final class DaemonCommand {
-  public static final String USAGE = "takeover daemon [--config config/takeover.yaml]";
+  public static final String USAGE = "takeover daemon [--config config/takeover.yaml] [--kubeconfig FILE]";
   private static final Logger LOG = LoggerFactory.getLogger(DaemonCommand.class);
 
   private DaemonCommand() {}
 
-  /** Returns the exit code; blocks the calling (main) thread until the daemon is stopped. */
-  public static int run(List<String> args, PrintStream err) {
-    Path file = null;
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      if (a.equals("--config") && i + 1 < args.size()) {
-        file = Path.of(args.get(++i));
-      } else if (a.startsWith("--config=")) {
-        file = Path.of(a.substring("--config=".length()));
-      } else {
-        err.println("takeover: daemon takes --config FILE, not " + a);
-        return 2;
-      }
+  /** The daemon did not start; {@code code} is the exit code (2: bad arguments or settings, 1: could not start). */
+  public static final class NotStarted extends Exception {
+    public final int code;
+
+    NotStarted(int code, String line) {
+      super(line, null, false, false);
+      this.code = code;
     }
-    Vertx vertx = Vertx.vertx();
-    DaemonConfig config;
-    try {
-      config = DaemonConfigLoader.load(vertx, file, System.getenv()).await(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      err.println("takeover: " + Daemon.oneLine(e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
-          ? e.getCause() : e));
-      vertx.close();
-      return 2;
-    }
-    Kube kube;
-    try {
-      kube = Kube.connect(vertx, Config.autoConfigure(null), config.engine().kubeWorkers(), config.instance());
-    } catch (RuntimeException e) {
-      err.println("takeover: no Kubernetes credentials (set KUBECONFIG, or run in a pod): " + Daemon.oneLine(e));
-      vertx.close();
-      return 2;
-    }
-    LOG.info("starting: instance {}, Kafka {}, topics {}", config.instance(),
-        config.kafka().redacted().get("bootstrap.servers"), config.kafka().topics());
-    Daemon daemon;
-    try {
-      daemon = Daemon.start(vertx, config, kube, Clock.systemUTC()).await(10, TimeUnit.MINUTES);
-    } catch (Exception e) {
-      err.println("takeover: the daemon did not start: " + Daemon.oneLine(e));
-      kube.close();
-      vertx.close();
-      return 1;
-    }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+  }
+
+  /** A started daemon with what it holds; {@link #close()} stops it as SIGTERM does. */
+  public record Running(Vertx vertx, Kube kube, Daemon daemon, DaemonConfig config) implements AutoCloseable {
+    @Override
+    public void close() {
       LOG.info("stopping: no new tickets; runs in progress are resumed by the next start");
       try {
         daemon.stop().await(20, TimeUnit.SECONDS);
@@ -81,6 +56,21 @@ public final class DaemonCommand {
       } catch (Exception e) {
         // exiting anyway
       }
+    }
+  }
+
+  /** Returns the exit code; blocks the calling (main) thread until the daemon is stopped by SIGTERM. */
+  public static int run(List<String> args, PrintStream err) {
+    Running running;
+    try {
+      running = start(args, System.getenv());
+    } catch (NotStarted e) {
+      err.println("takeover: " + e.getMessage());
+      return e.code;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      running.close();
       stopped.countDown();
     }, "takeover-stop"));
     try {
@@ -89,5 +79,58 @@ public final class DaemonCommand {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /** Starts the daemon and returns once it reads tickets; the caller closes it. */
+  public static Running start(List<String> args, Map<String, String> env) throws NotStarted {
+    Path file = null;
+    Path kubeconfig = null;
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (a.equals("--config") && i + 1 < args.size()) {
+        file = Path.of(args.get(++i));
+      } else if (a.startsWith("--config=")) {
+        file = Path.of(a.substring("--config=".length()));
+      } else if (a.equals("--kubeconfig") && i + 1 < args.size()) {
+        kubeconfig = Path.of(args.get(++i));
+      } else if (a.startsWith("--kubeconfig=")) {
+        kubeconfig = Path.of(a.substring("--kubeconfig=".length()));
+      } else {
+        throw new NotStarted(2, "daemon takes --config FILE and --kubeconfig FILE, not " + a);
+      }
+    }
+    Vertx vertx = Vertx.vertx();
+    DaemonConfig config;
+    try {
+      config = DaemonConfigLoader.load(vertx, file, env).await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      vertx.close();
+      throw new NotStarted(2, Daemon.oneLine(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e));
+    }
+    Kube kube;
+    try {
+      kube = Kube.connect(vertx, kubernetes(kubeconfig), config.engine().kubeWorkers(), config.instance());
+    } catch (IOException | RuntimeException e) {
+      vertx.close();
+      throw new NotStarted(2, "no Kubernetes credentials (give --kubeconfig, set KUBECONFIG, or run in a pod): "
+          + Daemon.oneLine(e));
+    }
+    LOG.info("starting: instance {}, Kafka {}, topics {}", config.instance(),
+        config.kafka().redacted().get("bootstrap.servers"), config.kafka().topics());
+    try {
+      Daemon daemon = Daemon.start(vertx, config, kube, Clock.systemUTC()).await(10, TimeUnit.MINUTES);
+      return new Running(vertx, kube, daemon, config);
+    } catch (Exception e) {
+      kube.close();
+      vertx.close();
+      throw new NotStarted(1, "the daemon did not start: " + Daemon.oneLine(e));
+    }
+  }
+
+  private static Config kubernetes(Path kubeconfig) throws IOException {
+    if (kubeconfig == null) {
+      return Config.autoConfigure(null);
+    }
+    return Config.fromKubeconfig(null, Files.readString(kubeconfig, StandardCharsets.UTF_8), kubeconfig.toString());
   }
 }

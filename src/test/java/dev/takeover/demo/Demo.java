@@ -62,11 +62,17 @@ public final class Demo {
     }
   }
 
-  /** A finished demo run; its cluster is still up until closed. */
-  public record Session(SimulatedCluster cluster, Path kubeconfig, int exitCode, boolean keepRunning)
-      implements AutoCloseable {
+  /**
+   * A finished demo run; its cluster (and, on the daemon, the broker and the daemon) are still up until closed.
+   * {@code daemon} is null for the one-shot demo.
+   */
+  public record Session(SimulatedCluster cluster, Path kubeconfig, int exitCode, boolean keepRunning,
+                        DaemonDemo.Parts daemon) implements AutoCloseable {
     @Override
     public void close() {
+      if (daemon != null) {
+        daemon.close();
+      }
       cluster.close();
     }
   }
@@ -77,12 +83,13 @@ public final class Demo {
       out.print(DemoOptions.USAGE);
       return null;
     }
-    out.println("Takeover demo: the seed's manual takeover (§12.3) of " + o.node()
-        + ", done by Takeover's engine against a simulated cluster");
+    out.println("Takeover demo: the seed's manual takeover (§12.3) of " + o.node() + ", done by Takeover's "
+        + (o.oneShot() ? "command line" : "daemon, from a ticket on Kafka,") + " against a simulated cluster");
     MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
     long t0 = System.nanoTime();
     SimulatedCluster cluster = SimulatedCluster.builder().timing(SimTiming.realistic()).port(o.port())
         .requestHook(new KubectlFacade()).start();
+    DaemonDemo.Parts parts = null;
     try {
       Seed.apply(cluster);
       if (o.extraPods() > 0) {
@@ -94,40 +101,92 @@ public final class Demo {
       cluster.awaitSettled(Duration.ofSeconds(60));
       Path kubeconfig = cluster.writeKubeconfig(o.kubeconfig().toAbsolutePath());
       out.printf(Locale.ROOT, "Simulated cluster (Kubernetes API v1.32) at %s, up in %.1f s: kube-master (control plane),"
-          + " kube-node01, kube-node02%s%s%n%n", cluster.masterUrl(), (System.nanoTime() - t0) / 1e9,
+          + " kube-node01, kube-node02%s%s%n", cluster.masterUrl(), (System.nanoTime() - t0) / 1e9,
           o.extraPods() > 0 ? "; Deployment web with " + o.extraPods() + " pods on " + o.node() : "",
           o.pdb() ? "; PodDisruptionBudget mysql (minAvailable 1)" : "");
+      if (!o.oneShot()) {
+        Path config = kubeconfig.resolveSibling("takeover.yaml");
+        parts = DaemonDemo.start(cluster, kubeconfig, config, out);
+      }
+      out.println();
       Views.pods(cluster.client(), out);
       Views.claims(cluster.client(), out);
 
-      List<String> args = new ArrayList<>(List.of("run", "--node", o.node()));
-      if (o.drainTimeout() != null) {
-        args.addAll(List.of("--drain-timeout", o.drainTimeout()));
-      }
-      out.println("$ java -jar target/takeover.jar " + String.join(" ", args));
-      args.addAll(List.of("--kubeconfig", kubeconfig.toString(), "--requester", "demo"));
-      int code = Main.run(args.toArray(String[]::new), out, err);
+      int code = o.oneShot() ? oneShot(o, kubeconfig, out, err) : ticket(o, parts, out);
       out.println();
-
       Views.pods(cluster.client(), out);
       Views.claims(cluster.client(), out);
       out.printf(Locale.ROOT, "Demo finished in %.1f s, exit code %d.%n", (System.nanoTime() - t0) / 1e9, code);
       if (o.keepRunning()) {
-        String other = o.node().equals("kube-node01") ? "kube-node02" : "kube-node01";
-        out.println();
-        out.println("The simulated cluster keeps running (Ctrl-C stops it). From another terminal, in this directory:");
-        out.println("  export KUBECONFIG=" + kubeconfig);
-        out.println("  kubectl get nodes");
-        out.println("  kubectl get pod -o wide");
-        out.println("  kubectl get pvc,pv");
-        out.println("  kubectl describe node " + o.node());
-        out.println("  java -jar target/takeover.jar run --node " + other + "      # moves mysql-0 back");
-        out.println("  KUBECONFIG=" + kubeconfig + " mvn -B verify -Pe2e        # the scenario tests, against it");
+        keptRunning(o, kubeconfig, parts, out);
       }
-      return new Session(cluster, kubeconfig, code, o.keepRunning());
+      return new Session(cluster, kubeconfig, code, o.keepRunning(), parts);
     } catch (RuntimeException e) {
+      if (parts != null) {
+        parts.close();
+      }
       cluster.close();
       throw e;
     }
+  }
+
+  /** The seed's ticket on the tickets topic; the daemon's CloudEvents are printed as they come. */
+  private static int ticket(DemoOptions o, DaemonDemo.Parts parts, PrintStream out) {
+    String json = DaemonDemo.ticket(DaemonDemo.TICKET, o.node(), o.drainTimeout() == null ? null
+        : dev.takeover.cli.Durations.parse(o.drainTimeout()).toString());
+    String tickets = parts.daemon().config().kafka().topics().tickets();
+    out.println("$ echo '" + json + "' | kcat -b " + parts.bootstrap() + " -t " + tickets + " -P -k " + o.node());
+    DaemonDemo.publish(parts.bootstrap(), tickets, o.node(), json);
+    out.println("Events on " + parts.daemon().config().kafka().topics().events() + " (CloudEvents, key " + DaemonDemo.TICKET
+        + "), as they arrive:");
+    String last;
+    try {
+      last = parts.follower().ending(DaemonDemo.TICKET).get(5, java.util.concurrent.TimeUnit.MINUTES);
+    } catch (Exception e) {
+      out.println("No end of " + DaemonDemo.TICKET + " within 5 minutes.");
+      return 1;
+    }
+    return switch (last) {
+      case "completed" -> 0;
+      case "rejected" -> 3;
+      default -> 1;
+    };
+  }
+
+  private static int oneShot(DemoOptions o, Path kubeconfig, PrintStream out, PrintStream err) {
+    List<String> args = new ArrayList<>(List.of("run", "--node", o.node()));
+    if (o.drainTimeout() != null) {
+      args.addAll(List.of("--drain-timeout", o.drainTimeout()));
+    }
+    out.println("$ java -jar target/takeover.jar " + String.join(" ", args));
+    args.addAll(List.of("--kubeconfig", kubeconfig.toString(), "--requester", "demo"));
+    return Main.run(args.toArray(String[]::new), out, err);
+  }
+
+  private static void keptRunning(DemoOptions o, Path kubeconfig, DaemonDemo.Parts parts, PrintStream out) {
+    String other = o.node().equals("kube-node01") ? "kube-node02" : "kube-node01";
+    out.println();
+    out.println("The simulated cluster keeps running" + (parts == null ? "" : ", with the broker and the daemon")
+        + " (Ctrl-C stops it). From another terminal, in this directory:");
+    out.println("  export KUBECONFIG=" + kubeconfig);
+    out.println("  kubectl get nodes");
+    out.println("  kubectl get pod -o wide");
+    out.println("  kubectl get pvc,pv");
+    out.println("  kubectl describe node " + o.node());
+    if (parts != null) {
+      String b = parts.bootstrap();
+      var topics = parts.daemon().config().kafka().topics();
+      out.println("Kafka at " + b + " (kcat is the Debian package kcat):");
+      out.println("  kcat -b " + b + " -t " + topics.events() + " -C -o beginning -u -f '%k %s\\n'"
+          + "      # follow the events");
+      out.println("  echo '" + DaemonDemo.ticket("CHG-1043", other, null) + "' | kcat -b " + b + " -t "
+          + topics.tickets() + " -P -k " + other + "      # moves mysql-0 back");
+      out.println("  kcat -b " + b + " -t " + topics.deadLetters() + " -C -o beginning -e -f '%k %h %s\\n'"
+          + "      # what was refused, and why");
+      out.println("  The daemon's settings: " + parts.config());
+    } else {
+      out.println("  java -jar target/takeover.jar run --node " + other + "      # moves mysql-0 back");
+    }
+    out.println("  KUBECONFIG=" + kubeconfig + " mvn -B verify -Pe2e        # the scenario tests, against it");
   }
 }

@@ -14,16 +14,19 @@ import java.util.List;
  * @param drainTimeout passed to the run (the PDB variant shortens it to 15s so the demo ends)
  * @param keepRunning  leave the simulated cluster up after the run, for kubectl and the jar
  * @param port         the API server's port (0: any free one)
- * @param kubeconfig   where to write the kubeconfig of the simulated cluster
+ * @param kubeconfig   where to write the kubeconfig of the simulated cluster (the daemon's settings go beside it)
+ * @param oneShot      run the command line ({@code takeover run}) instead of the daemon with a broker
  */
 record DemoOptions(String node, int extraPods, boolean pdb, String drainTimeout, boolean keepRunning, int port,
-                   Path kubeconfig, boolean help) {
+                   Path kubeconfig, boolean help, boolean oneShot) {
 
   static final String USAGE = """
       Usage: mvn -q -Pdemo package [-Ddemo.args="OPTIONS"]
 
-      Runs the seed's manual takeover (§12.3) with Takeover's engine, on a simulated cluster in this process:
+      Runs the seed's manual takeover (§12.3) with Takeover's daemon, on a simulated cluster in this process:
       kube-master, kube-node01, kube-node02; StatefulSet mysql with mysql-0 on kube-node02, pvc-mysql-0 → pv1.
+      A Kafka broker (KRaft) runs in this process too; the daemon reads the seed's ticket from takeover.tickets
+      and the demo prints the CloudEvents it writes to takeover.events.
 
       Options:
         --node NODE          the node to take over (default kube-node02)
@@ -31,18 +34,19 @@ record DemoOptions(String node, int extraPods, boolean pdb, String drainTimeout,
         --pdb                add a PodDisruptionBudget (minAvailable 1) that blocks mysql-0's eviction:
                              shows the backoff and a failure naming the budget (drain timeout 15s)
         --drain-timeout D    drain timeout of the run (e.g. 20s, PT2M)
-        --keep-running       leave the simulated cluster up after the run; prints how to reach it with
-                             kubectl and with java -jar target/takeover.jar (Ctrl-C stops it)
+        --keep-running       leave the cluster, the broker and the daemon up after the run; prints how to
+                             reach them with kubectl and kcat (Ctrl-C stops them)
+        --one-shot           no broker, no daemon: the command line (takeover run) does the takeover
         --port N             port of the simulated API server on 127.0.0.1 (default: a free one)
         --kubeconfig PATH    where to write its kubeconfig (default target/demo/kubeconfig)
         --help               this text
-      Exit code: the run's (0 done, 1 failed, 3 refused), 2 for wrong options.
+      Exit code: the run's (0 done, 1 failed, 3 refused or rejected), 2 for wrong options.
       """;
 
   static DemoOptions parse(List<String> args) {
     String node = "kube-node02";
     int extra = 0;
-    boolean pdb = false, keep = false, help = false;
+    boolean pdb = false, keep = false, help = false, oneShot = false;
     String drainTimeout = null;
     int port = 0;
     Path kubeconfig = Path.of("target", "demo", "kubeconfig");
@@ -58,6 +62,7 @@ record DemoOptions(String node, int extraPods, boolean pdb, String drainTimeout,
         case "--pdb" -> pdb = true;
         case "--drain-timeout" -> drainTimeout = value(arg, in);
         case "--keep-running" -> keep = true;
+        case "--one-shot" -> oneShot = true;
         case "--port" -> port = number(arg, value(arg, in));
         case "--kubeconfig" -> kubeconfig = Path.of(value(arg, in));
         case "--help", "-h" -> help = true;
@@ -67,7 +72,7 @@ record DemoOptions(String node, int extraPods, boolean pdb, String drainTimeout,
     if (pdb && drainTimeout == null) {
       drainTimeout = "15s";
     }
-    return new DemoOptions(node, extra, pdb, drainTimeout, keep, port, kubeconfig, help);
+    return new DemoOptions(node, extra, pdb, drainTimeout, keep, port, kubeconfig, help, oneShot);
   }
 
   private static String value(String option, Deque<String> in) {

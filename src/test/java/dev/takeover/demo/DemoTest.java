@@ -47,32 +47,54 @@ class DemoTest {
   }
 
   @Test
-  void the_demo_moves_mysql_0_to_kube_node01_with_pvc_mysql_0_still_on_pv1() {
+  void the_daemon_demo_prints_the_ticket_story_in_order_and_moves_mysql_0_to_kube_node01_with_pv1() {
     try (Demo.Session session = demo()) {
       String text = printed();
       assertEquals(0, session.exitCode(), text + err);
+      List<String> story = text.lines().filter(l -> l.contains(" CHG-1042 ")).map(l -> l.trim().split("\\s+")[2])
+          .distinct().toList();
+      assertEquals(List.of("accepted", "started", "step", "pod", "completed"), story, text);
+      List<String> steps = text.lines().filter(l -> l.contains(" done in ")).map(l -> l.trim().split("\\s+")[5])
+          .toList();
+      assertEquals(List.of("plan", "cordon", "drain", "confirm", "uncordon"), steps, text);
       assertTrue(text.contains("default/mysql-0: kube-node02 → kube-node01, pvc-mysql-0 → pv1, Ready"), text);
-      assertTrue(text.contains("SUCCEEDED in"), text);
-      assertTrue(text.contains("kube-node02 is schedulable"), text);
-      // What kubectl shows afterwards, read from the cluster itself.
-      Pod mysql = session.cluster().client().pods().inNamespace("default").withName("mysql-0").get();
-      assertEquals("kube-node01", mysql.getSpec().getNodeName());
-      assertEquals("pv1", session.cluster().client().persistentVolumeClaims().inNamespace("default")
-          .withName("pvc-mysql-0").get().getSpec().getVolumeName());
-      assertFalse(Boolean.TRUE.equals(session.cluster().client().nodes().withName("kube-node02").get().getSpec()
-          .getUnschedulable()));
+      assertTrue(text.contains("completed  CHG-1042  kube-node02  succeeded in"), text);
+      assertMoved(session, "kube-node01");
       assertFalse(text.contains("Exception"), text);
     }
   }
 
   @Test
-  void with_a_blocking_budget_the_demo_fails_naming_it_and_kube_node02_is_uncordoned() {
+  void the_one_shot_demo_moves_mysql_0_with_the_command_line() {
+    try (Demo.Session session = demo("--one-shot")) {
+      String text = printed();
+      assertEquals(0, session.exitCode(), text + err);
+      assertTrue(text.contains("default/mysql-0: kube-node02 → kube-node01, pvc-mysql-0 → pv1, Ready"), text);
+      assertTrue(text.contains("SUCCEEDED in"), text);
+      assertTrue(text.contains("kube-node02 is schedulable"), text);
+      assertMoved(session, "kube-node01");
+      assertFalse(text.contains("Exception"), text);
+    }
+  }
+
+  /** What kubectl shows afterwards, read from the cluster itself. */
+  private static void assertMoved(Demo.Session session, String to) {
+    Pod mysql = session.cluster().client().pods().inNamespace("default").withName("mysql-0").get();
+    assertEquals(to, mysql.getSpec().getNodeName());
+    assertEquals("pv1", session.cluster().client().persistentVolumeClaims().inNamespace("default")
+        .withName("pvc-mysql-0").get().getSpec().getVolumeName());
+    assertFalse(Boolean.TRUE.equals(session.cluster().client().nodes().withName("kube-node02").get().getSpec()
+        .getUnschedulable()));
+  }
+
+  @Test
+  void with_a_blocking_budget_the_ticket_fails_naming_it_and_kube_node02_is_uncordoned() {
     try (Demo.Session session = demo("--pdb")) {
       String text = printed();
       assertEquals(1, session.exitCode(), text);
-      assertTrue(text.contains("blocked  default/mysql-0: PodDisruptionBudget default/mysql"), text);
-      assertTrue(text.contains("PodDisruptionBudget default/mysql forbids it"), text);
-      assertTrue(text.contains("kube-node02 uncordoned (failure policy uncordon)"), text);
+      assertTrue(text.contains("default/mysql-0 blocked by PodDisruptionBudget default/mysql"), text);
+      assertTrue(text.lines().anyMatch(l -> l.contains("failed     CHG-1042") && l.contains("node left schedulable")
+          && l.contains("PodDisruptionBudget default/mysql")), text);
       assertEquals("kube-node02", session.cluster().client().pods().inNamespace("default").withName("mysql-0").get()
           .getSpec().getNodeName());
       assertFalse(Boolean.TRUE.equals(session.cluster().client().nodes().withName("kube-node02").get().getSpec()
