@@ -19,6 +19,11 @@ public final class Main {
   /** Runs the command line; returns the exit code. Never throws at the user. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length > 0 && args[0].equals("daemon")) {
+      // A daemon's log is its progress report (each ticket, each step): INFO unless the operator says otherwise.
+      // Set before the first logger exists, so logback reads it when it configures itself.
+      if (System.getProperty("takeover.log.level") == null) {
+        System.setProperty("takeover.log.level", "INFO");
+      }
       return dev.takeover.daemon.DaemonCommand.run(List.of(args).subList(1, args.length), err);
     }
     Command command;

@@ -7,6 +7,7 @@ import dev.takeover.kube.Kube;
 import dev.takeover.schedule.SchedulerVerticle;
 import dev.takeover.subscribers.CloudEventsPublisher;
 import dev.takeover.subscribers.KubeEventRecorder;
+import dev.takeover.subscribers.TicketLog;
 import io.vertx.core.Deployable;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -27,6 +28,7 @@ import java.util.function.Supplier;
  *   <li>{@link ClusterWatch}: the nodes, for the intake's checks and the scheduler's limits;</li>
  *   <li>{@link EngineVerticle}: the engine on its own context;</li>
  *   <li>{@link CloudEventsPublisher}: every ticket's story to the events topic;</li>
+ *   <li>{@link TicketLog}: the same story in the log, one line an event;</li>
  *   <li>{@link SchedulerVerticle}: rebuilt from the state topic, resumes runs in progress;</li>
  *   <li>{@link KafkaIntake}: only then are new tickets read.</li>
  * </ol>
@@ -52,6 +54,7 @@ public final class Daemon {
         .compose(v -> d.deploy("cluster watch", () -> new ClusterWatch(kube.calls(), config.engine().relistPeriod())))
         .compose(v -> d.deploy("engine", () -> new EngineVerticle(kube, config.engine(), clock)))
         .compose(v -> d.deploy("cloudevents publisher", () -> new CloudEventsPublisher(config)))
+        .compose(v -> d.deploy("ticket log", TicketLog::new))
         .compose(v -> {
           d.recorder = new KubeEventRecorder(kube, new EventStream(vertx));
           return d.deploy("scheduler", () -> new SchedulerVerticle(config, clock));

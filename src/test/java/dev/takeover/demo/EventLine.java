@@ -1,20 +1,15 @@
 package dev.takeover.demo;
 
+import dev.takeover.subscribers.TicketLines;
 import io.cloudevents.CloudEvent;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 /**
  * One CloudEvent of the events topic as one line of the demo: when (seconds since the demo's reader started), the
- * type, the ticket (the Kafka key), the node (the subject) and what the data says, e.g.
- * <pre>
- *   +4.1 s  pod        CHG-1042  kube-node02  default/mysql-0: kube-node02 → kube-node01, pvc-mysql-0 → pv1, Ready 2.3 s after its eviction
- * </pre>
+ * type, the ticket, the node (the subject) and what the data says ({@link TicketLines}).
  */
 final class EventLine {
   private EventLine() {}
@@ -24,74 +19,6 @@ final class EventLine {
     JsonObject d = e.getData() == null ? new JsonObject()
         : new JsonObject(new String(e.getData().toBytes(), StandardCharsets.UTF_8));
     return String.format(Locale.ROOT, "  %+6.1f s  %-10s %-9s %-12s %s", seconds, type, d.getString("ticket", ""),
-        e.getSubject() == null ? "" : e.getSubject(), what(type, d));
-  }
-
-  static String what(String type, JsonObject d) {
-    String engine = d.getString("type", "");
-    return switch (type) {
-      case "accepted" -> d.getString("action", "") + " requested by " + d.getString("requestedBy", "?")
-          + (d.getString("reason", "").isEmpty() ? "" : ": " + d.getString("reason"));
-      case "started" -> "run " + d.getString("run", "") + (d.getBoolean("resumed", false) ? " resumed" : "")
-          + (d.getBoolean("dryRun", false) ? " (dry run)" : "");
-      case "step" -> switch (engine) {
-        case "takeover.step.started" -> d.getString("step") + " …";
-        case "takeover.step.finished" -> d.getString("step") + " done in " + ms(d.getLong("tookMs", 0L))
-            + (d.getString("summary", "").isEmpty() ? "" : ": " + d.getString("summary"));
-        case "takeover.plan.ready" -> "plan: " + plan(d);
-        case "takeover.warning" -> "warning: " + d.getString("message", "");
-        case "takeover.watch.failing" -> "watch " + d.getString("watch", "") + " failing (" + d.getString("cause", "")
-            + "); listing every " + ms(d.getLong("listingEveryMs", 0L));
-        case "takeover.watch.recovered" -> "watch " + d.getString("watch", "") + " works again";
-        case "takeover.placement.waiting" -> d.getInteger("pending", 0) + " replacement(s) not yet placed";
-        default -> engine.replace("takeover.", "");
-      };
-      case "pod" -> pod(engine, d);
-      case "completed", "failed", "cancelled" -> d.getString("status", type)
-          + (d.containsKey("tookMs") ? " in " + ms(d.getLong("tookMs", 0L)) : "")
-          + (d.getString("nodeLeft", "").isEmpty() ? "" : ", node left " + d.getString("nodeLeft"))
-          + (d.getString("reason", "").isEmpty() ? "" : ": " + d.getString("reason"));
-      case "rejected" -> d.getString("code", "") + ": " + d.getString("reason", "");
-      default -> d.getString("reason", "");
-    };
-  }
-
-  private static String pod(String engine, JsonObject d) {
-    String pod = d.getString("pod", "");
-    return switch (engine) {
-      case "takeover.pod.evicted" -> pod + " " + d.getString("how", "evicted") + " (" + d.getInteger("attempts", 1)
-          + (d.getInteger("attempts", 1) == 1 ? " attempt)" : " attempts)");
-      case "takeover.pod.gone" -> pod + " gone from the node after " + ms(d.getLong("tookMs", 0L));
-      case "takeover.pod.eviction-blocked" -> pod + " blocked by PodDisruptionBudget " + d.getString("budget", "?")
-          + ", attempt " + d.getInteger("attempt", 0) + ", again in " + ms(d.getLong("retryInMs", 0L));
-      case "takeover.pod.confirmed" -> pod + ": " + d.getString("fromNode") + " → " + d.getString("toNode")
-          + claims(d.getJsonArray("claims")) + ", Ready " + ms(d.getLong("timeToReadyMs", 0L)) + " after its eviction";
-      default -> engine.replace("takeover.", "") + " " + pod;
-    };
-  }
-
-  private static String claims(JsonArray claims) {
-    StringBuilder s = new StringBuilder();
-    for (int i = 0; claims != null && i < claims.size(); i++) {
-      JsonObject c = claims.getJsonObject(i);
-      s.append(", ").append(c.getString("claim")).append(" → ").append(c.getString("volume"));
-    }
-    return s.toString();
-  }
-
-  private static String plan(JsonObject d) {
-    List<String> parts = new ArrayList<>();
-    JsonArray pods = d.getJsonArray("pods", new JsonArray());
-    for (int i = 0; i < pods.size(); i++) {
-      JsonObject p = pods.getJsonObject(i);
-      parts.add(p.getString("action") + " " + p.getString("pod"));
-    }
-    int refusals = d.getJsonArray("refusals", new JsonArray()).size();
-    return (parts.isEmpty() ? "nothing to move" : String.join(", ", parts))
-        + (refusals > 0 ? "; " + refusals + " refusal(s)" : "");
-  }
-
-  private static String ms(long ms) {
-    return ms < 1000 ? ms + " ms" : String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
+        e.getSubject() == null ? "" : e.getSubject(), TicketLines.what(type, d));
   }
 }

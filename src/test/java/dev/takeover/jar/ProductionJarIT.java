@@ -1,8 +1,15 @@
 package dev.takeover.jar;
 
+import dev.takeover.kafka.TestBroker;
 import dev.takeover.sim.Seed;
 import dev.takeover.sim.SimTiming;
 import dev.takeover.sim.SimulatedCluster;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
@@ -15,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -53,13 +61,72 @@ class ProductionJarIT {
         if (name.startsWith("dev/takeover/sim/") || name.startsWith("dev/takeover/demo/")
             || name.startsWith("dev/takeover/scenarios/") || name.startsWith("io/fabric8/mockwebserver/")
             || name.startsWith("io/fabric8/kubernetes/client/server/mock/") || name.endsWith("Test.class")
-            || name.equals("logback-test.xml")) {
+            || name.equals("logback-test.xml")
+            // Kafka's broker and its test kit (the demo's and the tests' broker): the daemon is only a client.
+            || (name.startsWith("kafka/") && name.endsWith(".class")) || name.startsWith("org/apache/kafka/common/test/")
+            || name.startsWith("org/apache/kafka/controller/") || name.startsWith("org/apache/kafka/metadata/")) {
           leaks.add(name);
         }
       }
       assertTrue(jar.getEntry("dev/takeover/Main.class") != null, "the jar holds the daemon");
     }
     assertEquals(List.of(), leaks);
+  }
+
+  @Test
+  void the_jar_as_a_daemon_takes_the_seeds_ticket_from_kafka_and_stops_on_sigterm() throws Exception {
+    String prefix = TestBroker.unique("jar");
+    try (SimulatedCluster cluster = Seed.cluster(SimTiming.fast())) {
+      Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
+      Path config = dir.resolve("takeover.yaml");
+      Files.writeString(config, String.join("\n", "kafka:", "  properties:",
+          "    bootstrap.servers: \"" + TestBroker.bootstrap() + "\"", "  topics:", "    tickets: " + prefix + ".tickets",
+          "    events: " + prefix + ".events", "    deadLetters: " + prefix + ".dlq", "    state: " + prefix + ".state",
+          "  groupId: " + prefix, ""));
+      Path out = dir.resolve("daemon-out.txt");
+      Path err = dir.resolve("daemon-err.txt");
+      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+          JAR.toString(), "daemon", "--config", config.toString(), "--kubeconfig", kubeconfig.toString())
+          .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+          TestBroker.bootstrap(), "acks", "all"), new StringSerializer(), new StringSerializer());
+           KafkaConsumer<String, String> events = new KafkaConsumer<>(Map.of("bootstrap.servers", TestBroker.bootstrap(),
+               "group.id", prefix + "-reader", "auto.offset.reset", "earliest"), new StringDeserializer(),
+               new StringDeserializer())) {
+        // The ticket may be published before the daemon is up: it waits on the topic (created here if need be).
+        producer.send(new ProducerRecord<>(prefix + ".tickets", "kube-node02",
+            "{\"id\":\"CHG-1042\",\"action\":\"takeover\",\"node\":\"kube-node02\",\"requestedBy\":\"jar\"}"))
+            .get(30, TimeUnit.SECONDS);
+        events.subscribe(List.of(prefix + ".events"));
+        List<String> types = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!types.contains("dev.takeover.ticket.completed") && System.nanoTime() < deadline && p.isAlive()) {
+          for (ConsumerRecord<String, String> r : events.poll(java.time.Duration.ofMillis(200))) {
+            types.add(new io.vertx.core.json.JsonObject(r.value()).getString("type"));
+          }
+        }
+        assertTrue(types.contains("dev.takeover.ticket.completed"), types + "\n" + Files.readString(err));
+        assertEquals("kube-node01", cluster.client().pods().inNamespace("default").withName("mysql-0").get()
+            .getSpec().getNodeName());
+        p.destroy(); // SIGTERM, as Kubernetes sends to a pod
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the daemon ends on SIGTERM");
+        // 143 = 128 + SIGTERM: the JVM's status after a signal, whatever the hooks did; Kubernetes reads it as a clean stop.
+        assertEquals(143, p.exitValue(), Files.readString(err));
+        assertFalse(Files.readString(err).contains("Exception"), Files.readString(err));
+      } finally {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  @Test
+  void a_bad_setting_stops_the_daemon_at_start_with_one_line_naming_the_key() throws Exception {
+    Path config = dir.resolve("bad.yaml");
+    Files.writeString(config, "engine:\n  drainTimeout: ten minutes\n");
+    Run run = jar("daemon", "--config", config.toString());
+    assertEquals(2, run.code(), run.out() + run.err());
+    assertEquals(1, run.err().lines().count(), run.err());
+    assertTrue(run.err().startsWith("takeover: ") && run.err().contains("engine.drainTimeout"), run.err());
   }
 
   @Test
