@@ -8,6 +8,7 @@ import io.vertx.config.ConfigRetrieverOptions;
 import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.file.FileSystemException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -15,6 +16,7 @@ import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -46,6 +48,11 @@ import java.util.TreeSet;
  * means the host name ({@code HOSTNAME}, else the local host's name).
  */
 public final class DaemonConfigLoader {
+  /** The YAML parser's problems that go on to quote the file (see {@link #withoutQuote}). */
+  private static final List<String> QUOTING_PROBLEMS = List.of("found undefined alias",
+      "could not determine a constructor for the tag", "found undefined tag handle", "Global tag is not allowed",
+      "expected URI in UTF-8", "found duplicate anchor", "found unacceptable key");
+
   private DaemonConfigLoader() {}
 
   /**
@@ -112,7 +119,7 @@ public final class DaemonConfigLoader {
             // "but found another document" says little without its "expected a single document in the stream".
             : yaml.getProblem().startsWith("but ") && yaml.getContext() != null
                 ? yaml.getContext() + ", " + yaml.getProblem() : yaml.getProblem();
-        return new ConfigError("config file " + file + ": not valid YAML" + where + ": " + problem);
+        return new ConfigError("config file " + file + ": not valid YAML" + where + ": " + withoutQuote(problem));
       }
       if (t instanceof YAMLException) {
         return new ConfigError("config file " + file + ": not valid YAML (" + t.getClass().getSimpleName() + ")");
@@ -120,8 +127,27 @@ public final class DaemonConfigLoader {
       if (t instanceof DecodeException) {
         return new ConfigError("config file " + file + ": must be a mapping of settings, as config/takeover.yaml is");
       }
+      if (t instanceof FileSystemException || t instanceof IOException) {
+        return new ConfigError("config file " + file + ": could not be read: " + failure.getMessage());
+      }
     }
-    return new ConfigError("config file " + file + ": could not be read: " + failure.getMessage());
+    // Thrown while building a tagged value (!!int, !!binary, !!timestamp): its message quotes the value, which may
+    // be a secret (ssl.key.password: !!int s3cr3t said 'For input string: "s3cr3t"').
+    return new ConfigError("config file " + file + ": not valid YAML: a value with a tag (!!int, !!binary…) could not "
+        + "be read (" + failure.getClass().getSimpleName() + ")");
+  }
+
+  /**
+   * A parser's problem without the part that quotes the file. These name what followed a {@code *} or {@code !}, which
+   * is a whole unquoted value such as {@code ssl.key.password: !s3cr3t}; the other problems quote one character at most.
+   */
+  private static String withoutQuote(String problem) {
+    for (String quoting : QUOTING_PROBLEMS) {
+      if (problem.startsWith(quoting)) {
+        return quoting + " (a value that starts with *, & or ! must be quoted)";
+      }
+    }
+    return problem;
   }
 
   /** Walks one mapping of the file, putting each setting's text in {@code values} and each property's in {@code properties}. */
