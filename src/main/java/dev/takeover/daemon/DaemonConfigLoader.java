@@ -142,6 +142,9 @@ public final class DaemonConfigLoader {
    * is a whole unquoted value such as {@code ssl.key.password: !s3cr3t}; the other problems quote one character at most.
    */
   private static String withoutQuote(String problem) {
+    if (problem == null) {
+      return "no reason given";
+    }
     for (String quoting : QUOTING_PROBLEMS) {
       if (problem.startsWith(quoting)) {
         return quoting + " (a value that starts with *, & or ! must be quoted)";
