@@ -29,12 +29,17 @@ public final class DaemonCommand {
     Path file = null;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
-      if (a.equals("--config") && i + 1 < args.size()) {
-        file = Path.of(args.get(++i));
-      } else if (a.startsWith("--config=")) {
-        file = Path.of(a.substring("--config=".length()));
+      String name = a.equals("--config") && i + 1 < args.size() ? args.get(++i)
+          : a.startsWith("--config=") ? a.substring("--config=".length()) : null;
+      if (a.equals("--config") || a.startsWith("--config=")) {
+        // "--config" last, or "--config=": said as such, rather than "not --config" or "config file : could not be read".
+        if (name == null || name.isBlank()) {
+          err.println("takeover: --config needs a FILE; usage: " + USAGE);
+          return 2;
+        }
+        file = Path.of(name);
       } else {
-        err.println("takeover: daemon takes --config FILE, not " + a);
+        err.println("takeover: daemon takes --config FILE, not " + a + "; usage: " + USAGE);
         return 2;
       }
     }
