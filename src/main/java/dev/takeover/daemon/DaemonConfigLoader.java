@@ -12,12 +12,16 @@ import io.vertx.core.file.FileSystemException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -96,17 +100,33 @@ public final class DaemonConfigLoader {
       if (!exists) {
         return Future.failedFuture(new ConfigError("config file " + file + ": no such file"));
       }
-      ConfigRetriever retriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions()
-          .setScanPeriod(0) // read once: the daemon takes its settings at start only
-          .addStore(new ConfigStoreOptions().setType("file").setFormat("yaml")
-              .setConfig(new JsonObject().put("path", path))));
-      return retriever.getConfig()
-          .eventually(retriever::close)
-          .recover(e -> e instanceof NullPointerException
-              // A file of comments only is YAML's null, on which vertx-config 5.1.1's merge trips: no settings.
-              ? Future.succeededFuture(new JsonObject())
-              : Future.failedFuture(unreadable(file, e)));
+      return noDuplicateKeys(vertx, path).recover(e -> Future.failedFuture(unreadable(file, e))).compose(v -> {
+        ConfigRetriever retriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions()
+            .setScanPeriod(0) // read once: the daemon takes its settings at start only
+            .addStore(new ConfigStoreOptions().setType("file").setFormat("yaml")
+                .setConfig(new JsonObject().put("path", path))));
+        return retriever.getConfig()
+            .eventually(retriever::close)
+            .recover(e -> e instanceof NullPointerException
+                // A file of comments only is YAML's null, on which vertx-config 5.1.1's merge trips: no settings.
+                ? Future.succeededFuture(new JsonObject())
+                : Future.failedFuture(unreadable(file, e)));
+      });
     });
+  }
+
+  /**
+   * Fails on a key given twice in one mapping. vertx-config's parser keeps the last one, so that a second
+   * {@code engine:} would silently drop every setting of the first; the same parser, told to refuse them, reads the
+   * file first. On a worker: parsing is blocking work.
+   */
+  private static Future<Void> noDuplicateKeys(Vertx vertx, String path) {
+    return vertx.fileSystem().readFile(path).compose(text -> vertx.executeBlocking(() -> {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(false);
+      new Yaml(new SafeConstructor(options)).load(text.toString(StandardCharsets.UTF_8));
+      return null;
+    }));
   }
 
   private static ConfigError unreadable(Path file, Throwable failure) {

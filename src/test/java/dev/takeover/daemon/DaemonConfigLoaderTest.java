@@ -290,6 +290,8 @@ class DaemonConfigLoaderTest {
       a tab for indentation   | engine:\\n\\tdrainTimeout: PT1M\\n                      | not valid YAML at line 2
       a value after a value   | engine:\\n  drainTimeout: PT1M: PT2M\\n                 | not valid YAML at line 2
       two documents           | engine: {}\\n---\\nkafka: {}\\n                       | not valid YAML at line 2
+      a key given twice       | engine:\\n  drainTimeout: PT1M\\n  drainTimeout: PT2M\\n | not valid YAML at line 3, column 3: found duplicate key drainTimeout
+      a section given twice   | engine:\\n  drainTimeout: PT1M\\nengine:\\n  confirmTimeout: PT2M\\n | not valid YAML at line 3, column 1: found duplicate key engine
       a list of settings      | - engine\\n- kafka\\n                                 | must be a mapping of settings
       a lone word             | takeover\\n                                             | must be a mapping of settings
       """)
