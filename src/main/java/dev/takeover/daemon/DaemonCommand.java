@@ -87,16 +87,19 @@ public final class DaemonCommand {
     Path kubeconfig = null;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
-      if (a.equals("--config") && i + 1 < args.size()) {
-        file = Path.of(args.get(++i));
-      } else if (a.startsWith("--config=")) {
-        file = Path.of(a.substring("--config=".length()));
-      } else if (a.equals("--kubeconfig") && i + 1 < args.size()) {
-        kubeconfig = Path.of(args.get(++i));
-      } else if (a.startsWith("--kubeconfig=")) {
-        kubeconfig = Path.of(a.substring("--kubeconfig=".length()));
+      String option = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+      if (!option.equals("--config") && !option.equals("--kubeconfig")) {
+        throw new NotStarted(2, "daemon takes --config FILE and --kubeconfig FILE, not " + a + "; usage: " + USAGE);
+      }
+      String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : i + 1 < args.size() ? args.get(++i) : null;
+      // "--config" last, or "--config=": said as such, rather than "not --config" or "file '' could not be read".
+      if (value == null || value.isBlank()) {
+        throw new NotStarted(2, option + " needs a FILE; usage: " + USAGE);
+      }
+      if (option.equals("--config")) {
+        file = Path.of(value);
       } else {
-        throw new NotStarted(2, "daemon takes --config FILE and --kubeconfig FILE, not " + a);
+        kubeconfig = Path.of(value);
       }
     }
     Vertx vertx = Vertx.vertx();

@@ -1,12 +1,18 @@
 package dev.takeover.daemon;
 
 import dev.takeover.config.EngineConfig;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
 
 import java.time.Duration;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -35,16 +41,32 @@ public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, St
     /** What a property's value is replaced with in {@link #redacted()}. */
     public static final String REDACTED = "[redacted]";
     private static final List<String> SECRET_WORDS = List.of("password", "jaas", "secret", "token", "key", "credential");
+    private static final Set<String> KAFKA_PASSWORDS = kafkaPasswords();
 
     public Kafka {
       // Sorted, so that the logged view reads the same from one start to the next.
       properties = Collections.unmodifiableMap(new TreeMap<>(properties));
     }
 
-    /** Whether a property's value must never be shown: its name has password, jaas, secret, token, key or credential. */
+    /**
+     * Whether a property's value must never be shown: its name has password, jaas, secret, token, key or credential,
+     * or the Kafka clients themselves hide it (type PASSWORD: ssl.truststore.certificates has none of those words).
+     */
     public static boolean isSecret(String propertyName) {
       String name = propertyName.toLowerCase(Locale.ROOT);
-      return SECRET_WORDS.stream().anyMatch(name::contains);
+      return SECRET_WORDS.stream().anyMatch(name::contains) || KAFKA_PASSWORDS.contains(name);
+    }
+
+    private static Set<String> kafkaPasswords() {
+      Set<String> names = new HashSet<>();
+      for (ConfigDef def : List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(), AdminClientConfig.configDef())) {
+        def.configKeys().forEach((name, key) -> {
+          if (key.type == ConfigDef.Type.PASSWORD) {
+            names.add(name);
+          }
+        });
+      }
+      return Set.copyOf(names);
     }
 
     /** The properties as they may be logged: the value of every secret one is {@value #REDACTED}. */

@@ -8,14 +8,20 @@ import io.vertx.config.ConfigRetrieverOptions;
 import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.file.FileSystemException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 
+import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -46,6 +52,11 @@ import java.util.TreeSet;
  * means the host name ({@code HOSTNAME}, else the local host's name).
  */
 public final class DaemonConfigLoader {
+  /** The YAML parser's problems that go on to quote the file (see {@link #withoutQuote}). */
+  private static final List<String> QUOTING_PROBLEMS = List.of("found undefined alias",
+      "could not determine a constructor for the tag", "found undefined tag handle", "Global tag is not allowed",
+      "expected URI in UTF-8", "found duplicate anchor", "found unacceptable key");
+
   private DaemonConfigLoader() {}
 
   /**
@@ -89,17 +100,33 @@ public final class DaemonConfigLoader {
       if (!exists) {
         return Future.failedFuture(new ConfigError("config file " + file + ": no such file"));
       }
-      ConfigRetriever retriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions()
-          .setScanPeriod(0) // read once: the daemon takes its settings at start only
-          .addStore(new ConfigStoreOptions().setType("file").setFormat("yaml")
-              .setConfig(new JsonObject().put("path", path))));
-      return retriever.getConfig()
-          .eventually(retriever::close)
-          .recover(e -> e instanceof NullPointerException
-              // A file of comments only is YAML's null, on which vertx-config 5.1.1's merge trips: no settings.
-              ? Future.succeededFuture(new JsonObject())
-              : Future.failedFuture(unreadable(file, e)));
+      return noDuplicateKeys(vertx, path).recover(e -> Future.failedFuture(unreadable(file, e))).compose(v -> {
+        ConfigRetriever retriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions()
+            .setScanPeriod(0) // read once: the daemon takes its settings at start only
+            .addStore(new ConfigStoreOptions().setType("file").setFormat("yaml")
+                .setConfig(new JsonObject().put("path", path))));
+        return retriever.getConfig()
+            .eventually(retriever::close)
+            .recover(e -> e instanceof NullPointerException
+                // A file of comments only is YAML's null, on which vertx-config 5.1.1's merge trips: no settings.
+                ? Future.succeededFuture(new JsonObject())
+                : Future.failedFuture(unreadable(file, e)));
+      });
     });
+  }
+
+  /**
+   * Fails on a key given twice in one mapping. vertx-config's parser keeps the last one, so that a second
+   * {@code engine:} would silently drop every setting of the first; the same parser, told to refuse them, reads the
+   * file first. On a worker: parsing is blocking work.
+   */
+  private static Future<Void> noDuplicateKeys(Vertx vertx, String path) {
+    return vertx.fileSystem().readFile(path).compose(text -> vertx.executeBlocking(() -> {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(false);
+      new Yaml(new SafeConstructor(options)).load(text.toString(StandardCharsets.UTF_8));
+      return null;
+    }));
   }
 
   private static ConfigError unreadable(Path file, Throwable failure) {
@@ -112,7 +139,7 @@ public final class DaemonConfigLoader {
             // "but found another document" says little without its "expected a single document in the stream".
             : yaml.getProblem().startsWith("but ") && yaml.getContext() != null
                 ? yaml.getContext() + ", " + yaml.getProblem() : yaml.getProblem();
-        return new ConfigError("config file " + file + ": not valid YAML" + where + ": " + problem);
+        return new ConfigError("config file " + file + ": not valid YAML" + where + ": " + withoutQuote(problem));
       }
       if (t instanceof YAMLException) {
         return new ConfigError("config file " + file + ": not valid YAML (" + t.getClass().getSimpleName() + ")");
@@ -120,8 +147,30 @@ public final class DaemonConfigLoader {
       if (t instanceof DecodeException) {
         return new ConfigError("config file " + file + ": must be a mapping of settings, as config/takeover.yaml is");
       }
+      if (t instanceof FileSystemException || t instanceof IOException) {
+        return new ConfigError("config file " + file + ": could not be read: " + failure.getMessage());
+      }
     }
-    return new ConfigError("config file " + file + ": could not be read: " + failure.getMessage());
+    // Thrown while building a tagged value (!!int, !!binary, !!timestamp): its message quotes the value, which may
+    // be a secret (ssl.key.password: !!int s3cr3t said 'For input string: "s3cr3t"').
+    return new ConfigError("config file " + file + ": not valid YAML: a value with a tag (!!int, !!binary…) could not "
+        + "be read (" + failure.getClass().getSimpleName() + ")");
+  }
+
+  /**
+   * A parser's problem without the part that quotes the file. These name what followed a {@code *} or {@code !}, which
+   * is a whole unquoted value such as {@code ssl.key.password: !s3cr3t}; the other problems quote one character at most.
+   */
+  private static String withoutQuote(String problem) {
+    if (problem == null) {
+      return "no reason given";
+    }
+    for (String quoting : QUOTING_PROBLEMS) {
+      if (problem.startsWith(quoting)) {
+        return quoting + " (a value that starts with *, & or ! must be quoted)";
+      }
+    }
+    return problem;
   }
 
   /** Walks one mapping of the file, putting each setting's text in {@code values} and each property's in {@code properties}. */

@@ -57,8 +57,9 @@ public final class Topics {
     // Kafka's own Admin, its futures brought back to our context: vertx-kafka-client 5.2.3's createTopics turns a
     // replication factor of -1 into a NullPointerException. On a worker: creating it resolves the bootstrap names.
     return vertx.executeBlocking(() -> Admin.create(new HashMap<String, Object>(kafka.properties())))
-        .recover(e -> Future.failedFuture(new TopicsError("could not start a Kafka admin client: "
-            + reason(e, kafka))))
+        // The broker named: Kafka's "No resolvable bootstrap urls given in bootstrap.servers" does not say which.
+        .recover(e -> Future.failedFuture(new TopicsError("could not start a Kafka admin client for "
+            + kafka.properties().get("bootstrap.servers") + ": " + reason(e, kafka))))
         .compose(admin -> new Ensure(context, admin, kafka).run()
             .eventually(() -> vertx.executeBlocking(() -> {
               admin.close(CLOSE_TIMEOUT);
