@@ -92,7 +92,17 @@ public final class KafkaIntake extends VerticleBase {
         vertx.setTimer(Math.min(5000L, 200L << Math.min(failures, 5)), t -> poll(failures + 1));
         return;
       }
-      take(ar.result(), 0).onComplete(done -> poll(0));
+      take(ar.result(), 0).onComplete(done -> {
+        if (done.succeeded()) {
+          poll(0);
+          return;
+        }
+        if (failures % 20 == 0 && !stopping) {
+          LOG.warn("a ticket could not be settled (attempt {}), reading it again: {}", failures + 1,
+              done.cause().getMessage());
+        }
+        vertx.setTimer(Math.min(5000L, 200L << Math.min(failures, 5)), t -> poll(failures + 1));
+      });
     });
   }
 
@@ -102,8 +112,12 @@ public final class KafkaIntake extends VerticleBase {
       return Future.succeededFuture();
     }
     KafkaConsumerRecord<String, byte[]> r = records.recordAt(i);
+    TopicPartition partition = new TopicPartition(r.topic(), r.partition());
     return handle(r)
-        .compose(v -> consumer.commit(Map.of(new TopicPartition(r.topic(), r.partition()),
+        // Not settled (the dead letters unreachable, or stopping): the consumer's position is already past this
+        // record, and a later record's commit would skip it for good. Back to it, so the next poll reads it again.
+        .recover(e -> consumer.seek(partition, r.offset()).transform(x -> Future.<Void>failedFuture(e)))
+        .compose(v -> consumer.commit(Map.of(partition,
             new OffsetAndMetadata(r.offset() + 1, ""))).<Void>mapEmpty()
             // A failed commit (a rebalance) only means the record is read again; the scheduler knows it.
             .otherwise(e -> null))
