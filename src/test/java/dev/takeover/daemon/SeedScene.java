@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -89,17 +88,6 @@ final class SeedScene {
     return events.stream().filter(DaemonUnderTest.type(type)).findFirst()
         .orElseThrow(() -> new AssertionError("no " + type + " in " + DaemonUnderTest.types(events)))
         .getTime().toInstant();
-  }
-
-  /** Polls until the condition holds, within the bound. */
-  static void until(String what, Duration bound, java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + bound.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(what + ": not within " + bound);
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L); // a poll interval, not a synchronisation
-    }
   }
 
   /** Every cordon state of one node a watch sees, from when it opens. */

@@ -7,10 +7,8 @@ import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -273,33 +271,5 @@ class ScheduleTest {
     return effects.stream().filter(Effect.Emit.class::isInstance).map(Effect.Emit.class::cast)
         .filter(e -> e.entry().id().equals(ticket)).reduce((a, b) -> b).map(e -> e.data().getString("reason", ""))
         .orElse("(no event of " + ticket + ")");
-  }
-
-  /** A clock the test moves. */
-  static final class MovingClock extends Clock {
-    private Instant now;
-
-    MovingClock(Instant now) {
-      this.now = now;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
   }
 }
