@@ -22,7 +22,8 @@ import java.time.Clock;
  * <ul>
  *   <li>{@value #RUN}: {@code {"ticket": <canonical ticket>, "runId": …, "resumed": bool}}</li>
  *   <li>{@value #CANCEL}: {@code {"runId": …, "why": …}}: the run stops at its next safe point</li>
- *   <li>{@value #HOLD}: {@code {"runId": …}}: another requester keeps the node cordoned after the run</li>
+ *   <li>{@value #HOLD}: {@code {"runId": …, "held": bool}}: another requester keeps the node cordoned after the run
+ *   (held true, the default), or no longer does (false)</li>
  * </ul>
  */
 public final class EngineVerticle extends VerticleBase {
@@ -49,7 +50,8 @@ public final class EngineVerticle extends VerticleBase {
       vertx.eventBus().<JsonObject>consumer(RUN, this::run);
       vertx.eventBus().<JsonObject>consumer(CANCEL, m -> engine.cancel(m.body().getString("runId"),
           m.body().getString("why", "cancelled")).onComplete(ar -> m.reply(ar.succeeded() && ar.result())));
-      vertx.eventBus().<JsonObject>consumer(HOLD, m -> engine.hold(m.body().getString("runId"))
+      vertx.eventBus().<JsonObject>consumer(HOLD, m -> engine.hold(m.body().getString("runId"),
+          m.body().getBoolean("held", true))
           .onComplete(ar -> m.reply(ar.succeeded() && ar.result())));
     });
   }

@@ -91,9 +91,12 @@ public final class Engine implements AutoCloseable {
     return onContext(runId, run -> run.cancelled = why);
   }
 
-  /** Another requester holds the node: the run leaves it cordoned at the end. False for no such run. */
-  public Future<Boolean> hold(String runId) {
-    return onContext(runId, run -> run.held = true);
+  /**
+   * Another requester holds the node ({@code held}): the run leaves it cordoned at the end; or no longer does (the
+   * requester was cancelled before the run ended). False for no such run.
+   */
+  public Future<Boolean> hold(String runId, boolean held) {
+    return onContext(runId, run -> run.held = held);
   }
 
   private Future<Boolean> onContext(String runId, java.util.function.Consumer<Run> change) {

@@ -16,6 +16,6 @@ sealed interface Effect {
   /** Ask a run to stop at its next safe point. */
   record Cancel(String runId, String why) implements Effect {}
 
-  /** Tell a run that another requester keeps the node cordoned. */
-  record Hold(String runId) implements Effect {}
+  /** Tell a run that another requester keeps the node cordoned ({@code held}), or no longer does. */
+  record Hold(String runId, boolean held) implements Effect {}
 }

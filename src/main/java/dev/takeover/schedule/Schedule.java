@@ -68,6 +68,10 @@ final class Schedule {
         cordoning = e.runId;
       }
       out.add(new Effect.Start(e, true));
+      // The engine's hold lived in the old process: a joined requester that keeps the node cordoned tells it again.
+      if (joinedTo(e.runId).stream().anyMatch(TicketEntry::keepsCordoned)) {
+        out.add(new Effect.Hold(e.runId, true));
+      }
     }
     return out;
   }
@@ -127,9 +131,14 @@ final class Schedule {
         : " (" + cancel.ticket.requester() + ")");
     switch (target.state) {
       case WAITING, JOINED -> {
-        target.done("cancelled", by + (target.state == State.JOINED ? "; the run it joined goes on" : ""));
+        boolean joined = target.state == State.JOINED;
+        target.done("cancelled", by + (joined ? "; the run it joined goes on" : ""));
         out.add(new Effect.Record(target));
         out.add(new Effect.Emit("cancelled", target, data(target).put("reason", target.reason)));
+        if (joined && target.keepsCordoned() && joinedTo(target.runId).stream().noneMatch(TicketEntry::keepsCordoned)) {
+          // Its Hold made the run keep the node cordoned; with no other holder left the run ends as it would have.
+          out.add(new Effect.Hold(target.runId, false));
+        }
         finish(cancel, "completed", "ticket " + target.id() + " cancelled before its run", out);
       }
       case RUNNING -> {
@@ -175,7 +184,14 @@ final class Schedule {
       }
       TicketEntry run = leader(e.node());
       switch (t.kind()) {
-        case PLAN -> start(e, out);
+        case PLAN -> {
+          // Tickets of one node run in order: a plan started beside a run would be refused by the engine.
+          if (run != null) {
+            waiting(e, "run " + run.runId + " of ticket " + run.id() + " on " + e.node() + " goes first", out);
+          } else {
+            start(e, out);
+          }
+        }
         case RELEASE -> {
           if (run != null) {
             waiting(e, "run " + run.runId + " of ticket " + run.id() + " on " + e.node() + " goes first", out);
@@ -255,7 +271,7 @@ final class Schedule {
     out.add(new Effect.Emit("joined", e, data(e).put("joined", run.id()).put("runId", run.runId)
         .put("reason", "node " + e.node() + " is already under maintenance by ticket " + run.id())));
     if (e.keepsCordoned()) {
-      out.add(new Effect.Hold(run.runId));
+      out.add(new Effect.Hold(run.runId, true));
     }
   }
 
@@ -313,7 +329,7 @@ final class Schedule {
     }
     List<TicketEntry> all = new ArrayList<>();
     all.add(leader);
-    tickets.values().stream().filter(x -> x.state == State.JOINED && runId.equals(x.runId)).forEach(all::add);
+    all.addAll(joinedTo(runId));
     String type = event.getString("type", "");
     switch (type) {
       case "takeover.run.started" -> out.add(new Effect.Emit("started", leader, event.copy()));
@@ -350,6 +366,17 @@ final class Schedule {
       default -> "failed";
     };
     for (TicketEntry x : all) {
+      if ("cancelled".equals(how) && x.state == State.JOINED) {
+        // The cancel was of the run's own ticket, not of this requester's: it waits for a maintenance of its own.
+        x.state = State.WAITING;
+        x.runId = null;
+        x.joined = null;
+        x.waitingFor = null;
+        out.add(new Effect.Record(x));
+        out.add(new Effect.Emit("scheduled", x, data(x).put("reason", "the run it joined was cancelled ("
+            + event.getString("reason", "") + "); it waits for a run of its own")));
+        continue;
+      }
       if ("completed".equals(how) && cordonedAfter && x.keepsCordoned() && x.ticket.kind() != Ticket.Kind.PLAN
           && x.ticket.kind() != Ticket.Kind.RELEASE) {
         x.state = State.HOLDING;
@@ -394,6 +421,11 @@ final class Schedule {
   private TicketEntry leader(String node) {
     return tickets.values().stream().filter(x -> x.state == State.RUNNING && x.node().equals(node)
         && x.ticket.kind() != Ticket.Kind.PLAN).findFirst().orElse(null);
+  }
+
+  private List<TicketEntry> joinedTo(String runId) {
+    return tickets.values().stream().filter(x -> x.state == State.JOINED && runId != null && runId.equals(x.runId))
+        .toList();
   }
 
   private List<TicketEntry> holding(String node) {

@@ -182,7 +182,8 @@ public final class SchedulerVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     if (effect instanceof Effect.Hold h) {
-      vertx.eventBus().request(EngineVerticle.HOLD, new JsonObject().put("runId", h.runId()));
+      vertx.eventBus().request(EngineVerticle.HOLD, new JsonObject().put("runId", h.runId())
+          .put("held", h.held()));
       return Future.succeededFuture();
     }
     return Future.succeededFuture();

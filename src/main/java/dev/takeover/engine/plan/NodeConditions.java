@@ -19,6 +19,8 @@ import java.util.Optional;
  */
 public final class NodeConditions {
   public static final String CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane";
+  /** The taint that mirrors {@code spec.unschedulable}. */
+  public static final String UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable";
   /** Still set on clusters installed before Kubernetes 1.24. */
   public static final String LEGACY_MASTER_LABEL = "node-role.kubernetes.io/master";
 
@@ -86,6 +88,9 @@ public final class NodeConditions {
     }
     return node.getSpec().getTaints().stream()
         .filter(t -> "NoSchedule".equals(t.getEffect()) || "NoExecute".equals(t.getEffect()))
+        // The node lifecycle controller mirrors spec.unschedulable into this taint a moment later: on a node just
+        // uncordoned it is about to go, and counting it would refuse a plan for a node that is free again.
+        .filter(t -> !(UNSCHEDULABLE_TAINT.equals(t.getKey()) && isSchedulable(node)))
         .filter(t -> !tolerates(tolerations, t))
         .findFirst();
   }

@@ -110,6 +110,15 @@ class NodeConditionsTest {
   }
 
   @Test
+  void the_unschedulable_taint_left_on_a_node_just_uncordoned_keeps_no_pod_off_it() {
+    Node justUncordoned = tainted(node("kube-node01"), NodeConditions.UNSCHEDULABLE_TAINT, null, "NoSchedule");
+
+    assertTrue(NodeConditions.untoleratedTaint(List.of(), justUncordoned).isEmpty());
+    assertEquals("node.kubernetes.io/unschedulable:NoSchedule",
+        NodeConditions.describe(NodeConditions.untoleratedTaint(List.of(), cordoned(justUncordoned)).orElseThrow()));
+  }
+
+  @Test
   void a_nodeSelector_needs_every_label_with_its_value() {
     Pod pinned = withNodeSelector(withNodeSelector(pod("default", "x", "kube-node02"), ZONE, "a"), "disktype", "ssd");
     Node zoneA = labeled(node("kube-node01"), ZONE, "a");
