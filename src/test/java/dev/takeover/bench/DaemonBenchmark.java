@@ -20,7 +20,7 @@ import java.util.Set;
 /**
  * The daemon's figures (issue 12, "Benchmarks"): a real KRaft broker, the simulated cluster and the daemon
  * ({@code Daemon.start}, production defaults but the limit), all in this one JVM. Figures, not a test; exits 1 only
- * when more nodes than {@code maxNodesInMaintenance} were ever seen cordoned at once. About 7 minutes:
+ * when more nodes than {@code maxNodesInMaintenance} were ever seen cordoned at once. 5 to 7 minutes:
  * <pre>
  * MAVEN_OPTS=-Xmx1g mvn -q -Pbench test-compile exec:java -Dbench.main=dev.takeover.bench.DaemonBenchmark \
  *     [-Dexec.args="footprint latency deadletters limit"]
@@ -39,17 +39,21 @@ import java.util.Set;
  *   <li><b>limit</b>: 100 takeover tickets for 100 nodes (one Deployment pod each, 300 ms to go, 200 ms to start
  *   elsewhere) with maxNodesInMaintenance 5: total time, and the most nodes cordoned at once.</li>
  * </ol>
- * Two runs on a 2-CPU machine shared with other builds (load average 10 to 22), so times are pessimistic:
+ * Two runs (first / second) on a 2-CPU machine shared with other builds (load average 10 to 22), so the times are
+ * pessimistic; CPU time and heap are less sensitive to the load:
  * <pre>
- * footprint   heap after GC: broker +24 MB, simulator (1,000 nodes) +29 MB, daemon idle +5 MB,
- *             after 50 takeovers +18 MB over the simulator; peak heap in use 427 MB, peak RSS +189 MB
- *             one list of every node: 97 ms median (32-268), 2.1 MB of JSON
- *             CPU idle: simulator 11.5 %, + daemon 30.6 % (re-list 5 s), 12.6 % (re-list 5 min)
- *             50 takeovers, limit 5: 39.0 s, at most 3 nodes cordoned at once
- * latency     p50 110 ms, p99 327 ms (min 46, max 511)
- * deadletters 153 records/s (10,000 in 65.2 s); 83 records/s before the state and dead-letter producers
- *             were given linger.ms 0
- * limit       46.1 s for 100 nodes; most cordoned at once 5 (limit 5)
+ * footprint   heap after GC: broker +24 / +45 MB, simulator (1,000 nodes) +29 / +25 MB, daemon idle +5 / +6 MB,
+ *             after 50 takeovers +18 / +20 MB over the simulator; peak heap in use 427 / 442 MB (before GC);
+ *             peak RSS +189 / +127 MB over the simulator's (RSS moves with the collector, by 100 MB either way)
+ *             one list of every node: 97 / 107 ms median, 2.1 MB of JSON
+ *             CPU idle, % of one CPU: simulator 11.5 / 9.0; with the daemon 30.6 / 24.1 (re-list 5 s),
+ *             12.6 / 11.7 (re-list 5 min): listing 1,000 nodes every 5 s costs 13-18 % of a CPU (both sides)
+ *             50 takeovers with limit 5: 39.0 / 24.6 s, at most 3 nodes cordoned at once (plan and cordon go
+ *             one run at a time, and each plan lists every node)
+ * latency     p50 110 / 75 ms, p99 327 / 240 ms (min 46 / 37, max 511 / 341)
+ * deadletters 153 / 177 records/s (10,000 in 65.2 / 56.5 s); 83 records/s before the state and dead-letter
+ *             producers were given linger.ms 0
+ * limit       46.1 / 38.7 s for 100 nodes; most cordoned at once 5 / 5 (limit 5)
  * </pre>
  */
 public final class DaemonBenchmark {
