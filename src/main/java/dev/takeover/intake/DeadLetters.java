@@ -42,6 +42,9 @@ final class DeadLetters {
     props.put("key.serializer", "org.apache.kafka.common.serialization.StringSerializer");
     props.put("value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
     props.putIfAbsent("max.request.size", String.valueOf(8 * 1024 * 1024));
+    // The intake sends one dead letter at a time and awaits it before the next record: Kafka 4's default linger
+    // (5 ms) only adds 5 ms to each. DaemonBenchmark, 2,000 bad records: 53-100 records/s with it, 156-208 without.
+    props.putIfAbsent("linger.ms", "0");
     props.putIfAbsent("delivery.timeout.ms", "30000");
     props.putIfAbsent("request.timeout.ms", "10000");
     props.putIfAbsent("max.block.ms", "10000");
