@@ -228,7 +228,7 @@ public final class KafkaIntake extends VerticleBase {
   private Future<Void> reject(KafkaConsumerRecord<String, byte[]> r, Rejection why, Ticket t) {
     String id = t != null ? t.id() : r.topic() + "-" + r.partition() + "@" + r.offset();
     String node = t != null ? t.node() : r.key() == null ? "" : r.key();
-    LOG.info("ticket {} rejected ({}): {}", id, why.code(), why.reason());
+    // Logged by the ticket log, from the rejected event, like every other event of a ticket.
     return deadLetters.send(r, why).onSuccess(v -> vertx.eventBus().publish(TicketEvent.ADDRESS,
         new TicketEvent("rejected", id, node, clock.instant(), new JsonObject().put("ticket", id)
             .put("code", why.code()).put("reason", why.reason()).put("from", r.topic() + "-" + r.partition()
