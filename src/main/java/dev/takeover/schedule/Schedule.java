@@ -5,13 +5,15 @@ import dev.takeover.ticket.Rejection;
 import dev.takeover.ticket.Ticket;
 import io.vertx.core.json.JsonObject;
 
+import static dev.takeover.schedule.TicketTable.data;
+import static dev.takeover.schedule.TicketTable.holders;
+import static dev.takeover.schedule.TicketTable.state;
+import static dev.takeover.schedule.TicketTable.str;
+
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -31,8 +33,7 @@ import java.util.stream.Collectors;
 final class Schedule {
   private final int maxNodesInMaintenance;
   private final Clock clock;
-  private final Map<String, TicketEntry> tickets = new LinkedHashMap<>();
-  private long seq;
+  private final TicketTable tickets = new TicketTable();
   /** The run between its start and the end of its cordon step: the next run waits for it. */
   private String cordoning;
 
@@ -55,21 +56,20 @@ final class Schedule {
 
   /** A ticket from the state topic, as it was recorded. */
   void restore(TicketEntry e) {
-    tickets.put(e.id(), e);
-    seq = Math.max(seq, e.seq);
+    tickets.put(e);
   }
 
   /** After a restart: the runs that were in progress start again, with their run ids. */
   List<Effect> resume() {
     List<Effect> out = new ArrayList<>();
-    for (TicketEntry e : sorted(State.RUNNING)) {
+    for (TicketEntry e : tickets.sorted(State.RUNNING)) {
       if (e.ticket.kind() != Ticket.Kind.PLAN && e.ticket.kind() != Ticket.Kind.RELEASE
           && (e.step == null || "plan".equals(e.step) || "cordon".equals(e.step))) {
         cordoning = e.runId;
       }
       out.add(new Effect.Start(e, true));
       // The engine's hold lived in the old process: a joined requester that keeps the node cordoned tells it again.
-      if (joinedTo(e.runId).stream().anyMatch(TicketEntry::keepsCordoned)) {
+      if (tickets.joinedTo(e.runId).stream().anyMatch(TicketEntry::keepsCordoned)) {
         out.add(new Effect.Hold(e.runId, true));
       }
     }
@@ -78,6 +78,10 @@ final class Schedule {
 
   TicketEntry get(String id) {
     return tickets.get(id);
+  }
+
+  TicketEntry byRun(String runId) {
+    return tickets.byRun(runId);
   }
 
   int size() {
@@ -114,8 +118,8 @@ final class Schedule {
   }
 
   private TicketEntry accept(Ticket t, String fingerprint, String from, List<Effect> out) {
-    TicketEntry e = new TicketEntry(t, fingerprint, ++seq, clock.instant(), from);
-    tickets.put(t.id(), e);
+    TicketEntry e = new TicketEntry(t, fingerprint, tickets.next(), clock.instant(), from);
+    tickets.put(e);
     out.add(new Effect.Record(e));
     JsonObject data = data(e).put("action", t.kind().label()).put("requestedBy", t.requester())
         .put("reason", t.reason()).put("source", t.source());
@@ -135,7 +139,7 @@ final class Schedule {
         target.done("cancelled", by + (joined ? "; the run it joined goes on" : ""));
         out.add(new Effect.Record(target));
         out.add(new Effect.Emit("cancelled", target, data(target).put("reason", target.reason)));
-        if (joined && target.keepsCordoned() && joinedTo(target.runId).stream().noneMatch(TicketEntry::keepsCordoned)) {
+        if (joined && target.keepsCordoned() && tickets.joinedTo(target.runId).stream().noneMatch(TicketEntry::keepsCordoned)) {
           // Its Hold made the run keep the node cordoned; with no other holder left the run ends as it would have.
           out.add(new Effect.Hold(target.runId, false));
         }
@@ -165,7 +169,7 @@ final class Schedule {
   void evaluate(Set<String> cordoned, List<Effect> out) {
     Instant now = clock.instant();
     Set<String> nodesAhead = new TreeSet<>();
-    for (TicketEntry e : sorted(State.WAITING)) {
+    for (TicketEntry e : tickets.sorted(State.WAITING)) {
       Ticket t = e.ticket;
       boolean ahead = nodesAhead.contains(e.node());
       nodesAhead.add(e.node());
@@ -182,7 +186,7 @@ final class Schedule {
         waiting(e, "an earlier ticket for " + e.node() + " goes first", out);
         continue;
       }
-      TicketEntry run = leader(e.node());
+      TicketEntry run = tickets.leader(e.node());
       switch (t.kind()) {
         case PLAN -> {
           // Tickets of one node run in order: a plan started beside a run would be refused by the engine.
@@ -200,7 +204,7 @@ final class Schedule {
           }
         }
         case TAKEOVER, DRAIN -> {
-          List<TicketEntry> holds = holding(e.node());
+          List<TicketEntry> holds = tickets.holding(e.node());
           if (run != null && run.ticket.kind() == Ticket.Kind.RELEASE) {
             waiting(e, "the release of " + e.node() + " by ticket " + run.id() + " goes first", out);
           } else if (run != null) {
@@ -224,16 +228,11 @@ final class Schedule {
   /** Why a new maintenance may not start now, or null. */
   private String limits(TicketEntry e, Set<String> cordoned) {
     if (cordoning != null) {
-      TicketEntry other = byRun(cordoning);
+      TicketEntry other = tickets.byRun(cordoning);
       return "plan and cordon go one run at a time: waiting for " + (other == null ? cordoning
           : "ticket " + other.id() + " on " + other.node());
     }
-    Set<String> inMaintenance = new TreeSet<>(cordoned);
-    for (TicketEntry x : tickets.values()) {
-      if (x.active() && x.ticket.kind() != Ticket.Kind.PLAN && x.ticket.kind() != Ticket.Kind.RELEASE) {
-        inMaintenance.add(x.node());
-      }
-    }
+    Set<String> inMaintenance = tickets.inMaintenance(cordoned);
     inMaintenance.remove(e.node());
     if (inMaintenance.size() + 1 > maxNodesInMaintenance) {
       return inMaintenance.size() + " node(s) in maintenance already (" + String.join(", ", inMaintenance)
@@ -293,7 +292,7 @@ final class Schedule {
 
   /** A release: ends the holds it names (its target, else its requester's); the last one uncordons. */
   private void release(TicketEntry e, List<Effect> out) {
-    List<TicketEntry> holds = holding(e.node());
+    List<TicketEntry> holds = tickets.holding(e.node());
     if (holds.isEmpty()) {
       start(e, out); // the engine uncordons only a node Takeover cordoned (a CLI run's hold, say)
       return;
@@ -308,7 +307,7 @@ final class Schedule {
     for (TicketEntry h : ended) {
       finish(h, "completed", "released by ticket " + e.id(), out);
     }
-    List<TicketEntry> left = holding(e.node());
+    List<TicketEntry> left = tickets.holding(e.node());
     if (!left.isEmpty()) {
       finish(e, "completed", "released " + ended.stream().map(TicketEntry::id).collect(Collectors.joining(", "))
           + "; node " + e.node() + " stays cordoned, still held by " + holders(left), out);
@@ -323,13 +322,13 @@ final class Schedule {
    */
   void onRunEvent(JsonObject event, Set<String> cordoned, List<Effect> out) {
     String runId = event.getString("run");
-    TicketEntry leader = byRun(runId);
+    TicketEntry leader = tickets.byRun(runId);
     if (leader == null) {
       return; // a run of someone else's (the CLI's, or before a restart)
     }
     List<TicketEntry> all = new ArrayList<>();
     all.add(leader);
-    all.addAll(joinedTo(runId));
+    all.addAll(tickets.joinedTo(runId));
     String type = event.getString("type", "");
     switch (type) {
       case "takeover.run.started" -> out.add(new Effect.Emit("started", leader, event.copy()));
@@ -337,7 +336,7 @@ final class Schedule {
         if (runId.equals(cordoning)) {
           cordoning = null;
         }
-        ended(all, event, out);
+        RunEnd.apply(all, event, out);
         evaluate(cordoned, out);
       }
       default -> {
@@ -357,41 +356,6 @@ final class Schedule {
     }
   }
 
-  private void ended(List<TicketEntry> all, JsonObject event, List<Effect> out) {
-    String status = event.getString("status", "failed");
-    boolean cordonedAfter = "cordoned".equals(event.getString("nodeLeft"));
-    String how = switch (status) {
-      case "succeeded", "planned" -> "completed";
-      case "cancelled" -> "cancelled";
-      default -> "failed";
-    };
-    for (TicketEntry x : all) {
-      if ("cancelled".equals(how) && x.state == State.JOINED) {
-        // The cancel was of the run's own ticket, not of this requester's: it waits for a maintenance of its own.
-        x.state = State.WAITING;
-        x.runId = null;
-        x.joined = null;
-        x.waitingFor = null;
-        out.add(new Effect.Record(x));
-        out.add(new Effect.Emit("scheduled", x, data(x).put("reason", "the run it joined was cancelled ("
-            + event.getString("reason", "") + "); it waits for a run of its own")));
-        continue;
-      }
-      if ("completed".equals(how) && cordonedAfter && x.keepsCordoned() && x.ticket.kind() != Ticket.Kind.PLAN
-          && x.ticket.kind() != Ticket.Kind.RELEASE) {
-        x.state = State.HOLDING;
-        x.outcome = how;
-        x.reason = event.getString("reason", "");
-        out.add(new Effect.Record(x));
-        out.add(new Effect.Emit(how, x, event.copy()));
-      } else {
-        x.done(how, event.getString("reason", ""));
-        out.add(new Effect.Record(x));
-        out.add(new Effect.Emit(how, x, event.copy()));
-      }
-    }
-  }
-
   /** A run the engine could not take (it never started): the ticket fails with why. */
   void startFailed(TicketEntry e, String why, Set<String> cordoned, List<Effect> out) {
     if (e.runId != null && e.runId.equals(cordoning)) {
@@ -404,53 +368,5 @@ final class Schedule {
   /** A resumed run whose node shows it ended before the restart: it is done, and says so. */
   void endedBeforeRestart(TicketEntry e, String why, Set<String> cordoned, List<Effect> out) {
     startFailed(e, why, cordoned, out);
-  }
-
-  TicketEntry byRun(String runId) {
-    if (runId == null) {
-      return null;
-    }
-    for (TicketEntry x : tickets.values()) {
-      if (x.state == State.RUNNING && runId.equals(x.runId)) {
-        return x;
-      }
-    }
-    return null;
-  }
-
-  private TicketEntry leader(String node) {
-    return tickets.values().stream().filter(x -> x.state == State.RUNNING && x.node().equals(node)
-        && x.ticket.kind() != Ticket.Kind.PLAN).findFirst().orElse(null);
-  }
-
-  private List<TicketEntry> joinedTo(String runId) {
-    return tickets.values().stream().filter(x -> x.state == State.JOINED && runId != null && runId.equals(x.runId))
-        .toList();
-  }
-
-  private List<TicketEntry> holding(String node) {
-    return tickets.values().stream().filter(x -> x.state == State.HOLDING && x.node().equals(node)).toList();
-  }
-
-  private List<TicketEntry> sorted(State state) {
-    return tickets.values().stream().filter(x -> x.state == state)
-        .sorted(Comparator.comparingLong(x -> x.seq)).toList();
-  }
-
-  private static String holders(List<TicketEntry> holds) {
-    return holds.stream().map(h -> h.id() + (h.ticket.requester().isEmpty() ? "" : " (" + h.ticket.requester() + ")"))
-        .collect(Collectors.joining(", "));
-  }
-
-  private static JsonObject data(TicketEntry e) {
-    return new JsonObject().put("ticket", e.id()).put("action", e.ticket.kind().label());
-  }
-
-  private static String state(TicketEntry e) {
-    return e.state == State.DONE ? e.outcome : e.state.name().toLowerCase(java.util.Locale.ROOT);
-  }
-
-  private static String str(Instant i) {
-    return i == null ? null : i.toString();
   }
 }
