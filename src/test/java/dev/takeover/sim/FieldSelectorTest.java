@@ -69,6 +69,10 @@ class FieldSelectorTest {
       return pod != null && !pod.getMetadata().getUid().equals(uid) && pod.getSpec().getNodeName() != null;
     });
 
+    // The scheduler records its event after the binding, as kube-scheduler's event broadcaster does: awaited too.
+    Await.await("the Scheduled event of the new mysql-0", Duration.ofSeconds(10), () -> !client.v1().events()
+        .inNamespace("default").withField("involvedObject.name", "mysql-0").withField("reason", "Scheduled").list()
+        .getItems().isEmpty());
     var scheduled = client.v1().events().inNamespace("default").withField("involvedObject.name", "mysql-0")
         .withField("reason", "Scheduled").list().getItems();
     assertEquals(1, scheduled.size());
