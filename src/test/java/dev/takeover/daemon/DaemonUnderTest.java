@@ -60,7 +60,8 @@ final class DaemonUnderTest implements AutoCloseable {
 
   /** A daemon with these settings (a second one with the same settings is the first one restarted). */
   DaemonUnderTest(SimulatedCluster cluster, DaemonConfig config) {
-    String bootstrap = TestBroker.bootstrap();
+    // The daemon's own broker (a test's restartable one, or the shared one), so that tickets and events go there.
+    String bootstrap = config.kafka().properties().get("bootstrap.servers");
     this.config = config;
     this.prefix = config.kafka().groupId();
     kube = Kube.connect(vertx, cluster.client().getConfiguration(), 8, "takeover-daemon-test");
@@ -171,5 +172,13 @@ final class DaemonUnderTest implements AutoCloseable {
     } catch (Exception e) {
       // closing anyway
     }
+  }
+
+  /** The settings of a daemon on the broker at {@code bootstrap} (a test's own), topics named after {@code prefix}. */
+  static DaemonConfig config(String bootstrap, String prefix, int maxNodes) {
+    DaemonConfig c = config(prefix, maxNodes);
+    DaemonConfig.Kafka k = c.kafka();
+    return new DaemonConfig(new DaemonConfig.Kafka(Map.of("bootstrap.servers", bootstrap), k.topics(), k.groupId(),
+        k.partitions(), k.replicationFactor()), c.engine(), c.tickets(), c.instance());
   }
 }
