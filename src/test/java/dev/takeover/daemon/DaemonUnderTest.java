@@ -104,7 +104,8 @@ final class DaemonUnderTest implements AutoCloseable {
   /** The dead letters so far (at least {@code n}, within the bound), read from the start of the topic. */
   List<ConsumerRecord<String, byte[]>> deadLetters(int n, Duration bound) {
     List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", TestBroker.bootstrap(),
+    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers",
+        config.kafka().properties().get("bootstrap.servers"),
         "group.id", prefix + "-dlq-" + java.util.UUID.randomUUID(), "auto.offset.reset", "earliest",
         "max.partition.fetch.bytes", String.valueOf(8 * 1024 * 1024)), new StringDeserializer(), new ByteArrayDeserializer())) {
       c.subscribe(List.of(config.kafka().topics().deadLetters()));

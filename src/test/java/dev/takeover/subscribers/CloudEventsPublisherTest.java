@@ -12,6 +12,7 @@ import dev.takeover.ticket.TicketEvent;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.SpecVersion;
 import io.cloudevents.jackson.JsonFormat;
+import io.cloudevents.kafka.CloudEventDeserializer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -81,6 +82,10 @@ class CloudEventsPublisherTest {
         assertEquals(at, e.getTime().toInstant());
         assertTrue(ids.add(e.getId()), "ids are unique: " + e.getId() + " twice");
         assertEquals(ticket, data(e).getString("ticket"));
+        // A consumer using the SDK's Kafka binding finds the structured mode by the header and reads the same event.
+        try (CloudEventDeserializer sdk = new CloudEventDeserializer()) {
+          assertEquals(e, sdk.deserialize(r.topic(), r.headers(), r.value()));
+        }
       }
     }
   }

@@ -112,6 +112,14 @@ final class PublisherUnderTest implements AutoCloseable {
   public void close() {
     reader.close();
     try {
+      // The publisher's stop first (its producer closes on a worker), then Vert.x, whose close would interrupt it.
+      if (!vertx.deploymentIDs().isEmpty()) {
+        undeploy();
+      }
+    } catch (AssertionError e) {
+      // closing anyway
+    }
+    try {
       vertx.close().await(20, TimeUnit.SECONDS);
     } catch (Exception e) {
       // closing anyway
