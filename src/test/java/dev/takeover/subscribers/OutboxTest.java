@@ -9,6 +9,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -66,6 +67,12 @@ class OutboxTest {
     // No progress left to drop but the one in flight: the oldest of any other type goes.
     assertEquals("a-completed", text(box.add("c", "completed", value("c-completed"))));
     assertEquals(4, box.size());
+    assertTrue(box.hasEvents("b"), "b-accepted is still queued");
+
+    Outbox small = new Outbox(1);
+    small.add("x", "step", value("x-step"));
+    small.add("y", "accepted", value("y-accepted"));
+    assertFalse(small.hasEvents("x"), "a ticket whose only event was dropped has none queued");
   }
 
   @Test
