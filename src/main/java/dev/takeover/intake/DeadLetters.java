@@ -49,6 +49,9 @@ final class DeadLetters {
     props.putIfAbsent("request.timeout.ms", "10000");
     props.putIfAbsent("max.block.ms", "10000");
     this.producer = KafkaProducer.create(vertx, props);
+    // A failed send is handled where it was made (retried, warned); without a handler the stream would also report
+    // it as an exception slipped out of a verticle: an ERROR per send during an outage.
+    producer.exceptionHandler(e -> { });
   }
 
   /** Sends the record to the dead letters, retrying while the broker is away; never fails. */

@@ -113,6 +113,9 @@ final class StateStore {
       props.putIfAbsent("request.timeout.ms", "10000");
       props.putIfAbsent("max.block.ms", "10000");
       producer = KafkaProducer.create(vertx, props);
+      // A failed write is handled where it was made (the scheduler retries it and warns); without a handler the
+      // stream would also report it as an exception slipped out of a verticle: an ERROR per write during an outage.
+      producer.exceptionHandler(e -> { });
     }
     return producer.send(KafkaProducerRecord.create(config.kafka().topics().state(), ticketId, value.encode()))
         .mapEmpty();

@@ -23,7 +23,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -63,6 +65,8 @@ public final class CloudEventsPublisher extends VerticleBase {
   private KafkaProducer<String, byte[]> producer;
   private MessageConsumer<Object> consumer;
   private Outage outage;
+  /** Tickets whose event failed and is not on the topic yet: the outage is over only once there is none. */
+  private final Set<String> failing = new HashSet<>();
   private long retryTimer = -1;
   private long droppedSinceFull;
   private boolean closing;
@@ -177,12 +181,19 @@ public final class CloudEventsPublisher extends VerticleBase {
 
   private void delivered(Outbox.Entry entry) {
     outbox.done(entry);
+    failing.remove(entry.ticket());
     if (outage != null) {
-      LOG.info("events topic {} reachable again after {} s unreachable; {} events waiting", topic,
-          Duration.between(outage.since(), clock.instant()).toSeconds(), outbox.size());
-      outage = null;
+      // The topic answers: the others need not wait out the backoff.
       vertx.cancelTimer(retryTimer);
       retryTimer = -1;
+      // Over only when no ticket's event is still failing: a restarted broker takes back its partitions one by one,
+      // and one delivered event must not end the outage while others still fail (it would be told again at once).
+      failing.removeIf(t -> !outbox.hasEvents(t)); // a failed event dropped from a full queue fails no longer
+      if (failing.isEmpty()) {
+        LOG.info("events topic {} reachable again after {} s unreachable; {} events waiting", topic,
+            Duration.between(outage.since(), clock.instant()).toSeconds(), outbox.size());
+        outage = null;
+      }
     }
     if (outbox.size() < limits.capacity()) {
       reportDrops();
@@ -200,11 +211,13 @@ public final class CloudEventsPublisher extends VerticleBase {
       LOG.warn("events topic {}: {} event of ticket {} dropped, the topic refuses it: {}", topic, entry.type(),
           entry.ticket(), oneLine(cause));
       outbox.done(entry);
+      failing.remove(entry.ticket());
       settleFlush();
       pump();
       return;
     }
     outbox.retryLater(entry);
+    failing.add(entry.ticket());
     if (outage == null) {
       outage = new Outage(sentAt, 0);
       LOG.warn("events topic {} unreachable since {}: {}, {} events waiting", topic, sentAt, oneLine(cause),

@@ -85,6 +85,11 @@ final class Outbox {
     inFlight.remove(entry.ticket());
   }
 
+  /** Whether the ticket has an event queued (in flight or waiting). */
+  boolean hasEvents(String ticket) {
+    return lanes.containsKey(ticket);
+  }
+
   int size() {
     return byAge.size();
   }

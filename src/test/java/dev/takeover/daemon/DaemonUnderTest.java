@@ -60,7 +60,8 @@ final class DaemonUnderTest implements AutoCloseable {
 
   /** A daemon with these settings (a second one with the same settings is the first one restarted). */
   DaemonUnderTest(SimulatedCluster cluster, DaemonConfig config) {
-    String bootstrap = TestBroker.bootstrap();
+    // The daemon's own broker (a test's restartable one, or the shared one), so that tickets and events go there.
+    String bootstrap = config.kafka().properties().get("bootstrap.servers");
     this.config = config;
     this.prefix = config.kafka().groupId();
     kube = Kube.connect(vertx, cluster.client().getConfiguration(), 8, "takeover-daemon-test");
@@ -103,7 +104,8 @@ final class DaemonUnderTest implements AutoCloseable {
   /** The dead letters so far (at least {@code n}, within the bound), read from the start of the topic. */
   List<ConsumerRecord<String, byte[]>> deadLetters(int n, Duration bound) {
     List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", TestBroker.bootstrap(),
+    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers",
+        config.kafka().properties().get("bootstrap.servers"),
         "group.id", prefix + "-dlq-" + java.util.UUID.randomUUID(), "auto.offset.reset", "earliest",
         "max.partition.fetch.bytes", String.valueOf(8 * 1024 * 1024)), new StringDeserializer(), new ByteArrayDeserializer())) {
       c.subscribe(List.of(config.kafka().topics().deadLetters()));
@@ -184,5 +186,13 @@ final class DaemonUnderTest implements AutoCloseable {
       throw new AssertionError("Vert.x did not close: " + e, e);
     }
     kube.close();
+  }
+
+  /** The settings of a daemon on the broker at {@code bootstrap} (a test's own), topics named after {@code prefix}. */
+  static DaemonConfig config(String bootstrap, String prefix, int maxNodes) {
+    DaemonConfig c = config(prefix, maxNodes);
+    DaemonConfig.Kafka k = c.kafka();
+    return new DaemonConfig(new DaemonConfig.Kafka(Map.of("bootstrap.servers", bootstrap), k.topics(), k.groupId(),
+        k.partitions(), k.replicationFactor()), c.engine(), c.tickets(), c.instance());
   }
 }

@@ -6,7 +6,7 @@ import org.apache.kafka.common.test.TestKitNodes;
 /**
  * A real single-node KRaft broker (Kafka's own test kit) in the test JVM, started once and shared by every test
  * that needs Kafka; closed when the JVM exits. Tests keep out of each other's way with topics and groups of their
- * own ({@link #unique(String)}). Tests that restart a broker start one of their own with {@link #start()}.
+ * own ({@link #unique(String)}). Tests that restart a broker start one of their own with {@link #restartable()}.
  */
 public final class TestBroker {
   private static KafkaClusterTestKit shared;
@@ -48,6 +48,11 @@ public final class TestBroker {
     } catch (Exception e) {
       throw new IllegalStateException("the test Kafka broker did not start: " + e, e);
     }
+  }
+
+  /** A broker of the caller's own that can be stopped and restarted on the same port; the caller closes it. */
+  public static RestartableBroker restartable() {
+    return new RestartableBroker(start());
   }
 
   /** A name no other test uses: {@code prefix-<random>}. */

@@ -1,0 +1,128 @@
+package dev.takeover.subscribers;
+
+import dev.takeover.config.EngineConfig;
+import dev.takeover.daemon.DaemonConfig;
+import dev.takeover.kafka.TestBroker;
+import dev.takeover.ticket.TicketEvent;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * The CloudEvents publisher deployed alone on a Vertx of its own, as the daemon deploys it, with an events topic of
+ * its own (3 partitions, as the daemon creates it); the test tells ticket events on the event bus as the scheduler
+ * does, and reads the topic back with a plain Kafka consumer.
+ */
+final class PublisherUnderTest implements AutoCloseable {
+  final Vertx vertx = Vertx.vertx();
+  final DaemonConfig config;
+  final String topic;
+  private final KafkaConsumer<String, byte[]> reader;
+  private final List<ConsumerRecord<String, byte[]>> read = new ArrayList<>();
+  private String deployment;
+
+  /**
+   * @param bootstrap the broker
+   * @param instance  the daemon's name, the CloudEvents source's last segment
+   * @param extra     Kafka client properties passed through to the publisher's producer
+   */
+  PublisherUnderTest(String bootstrap, String instance, Map<String, String> extra) {
+    String prefix = TestBroker.unique("ce");
+    topic = prefix + ".events";
+    Map<String, String> props = new java.util.HashMap<>(extra);
+    props.put("bootstrap.servers", bootstrap);
+    config = new DaemonConfig(new DaemonConfig.Kafka(props,
+        new DaemonConfig.Topics(prefix + ".tickets", topic, prefix + ".dlq", prefix + ".state"), prefix, 3, (short) -1),
+        EngineConfig.defaults(), new DaemonConfig.Tickets(65536, Duration.ofMillis(200)), instance);
+    try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
+      admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("events topic not created: " + e, e);
+    }
+    reader = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", prefix + "-reader",
+        "auto.offset.reset", "earliest"), new StringDeserializer(), new ByteArrayDeserializer());
+    reader.subscribe(List.of(topic));
+    deploy();
+  }
+
+  void deploy() {
+    deployment = await(vertx.deployVerticle(new CloudEventsPublisher(config)));
+  }
+
+  /** Stops the publisher as the daemon's stop does; completes once its producer is closed. */
+  void undeploy() {
+    await(vertx.undeploy(deployment));
+  }
+
+  /** Tells a ticket event on the bus, as the scheduler does (JSON). */
+  void tell(String type, String ticket, String node, JsonObject data) {
+    tell(new TicketEvent(type, ticket, node, Instant.now(), data));
+  }
+
+  void tell(TicketEvent event) {
+    vertx.eventBus().publish(TicketEvent.ADDRESS, event.toJson());
+  }
+
+  /** Reads the topic until {@code until} holds for what was read, within the bound; returns everything read. */
+  List<ConsumerRecord<String, byte[]>> readUntil(Predicate<List<ConsumerRecord<String, byte[]>>> until,
+                                                 Duration bound) {
+    long deadline = System.nanoTime() + bound.toNanos();
+    while (!until.test(read)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the events topic did not show what was awaited within " + bound + "; read "
+            + read.size() + " records");
+      }
+      reader.poll(Duration.ofMillis(200)).forEach(read::add);
+    }
+    return List.copyOf(read);
+  }
+
+  /** Reads until at least {@code n} records were read. */
+  List<ConsumerRecord<String, byte[]>> read(int n, Duration bound) {
+    return readUntil(r -> r.size() >= n, bound);
+  }
+
+  static <T> T await(io.vertx.core.Future<T> f) {
+    try {
+      return f.await(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("no answer within 60 s: " + e, e);
+    }
+  }
+
+  static String randomId(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @Override
+  public void close() {
+    reader.close();
+    try {
+      // The publisher's stop first (its producer closes on a worker), then Vert.x, whose close would interrupt it.
+      if (!vertx.deploymentIDs().isEmpty()) {
+        undeploy();
+      }
+    } catch (AssertionError e) {
+      // closing anyway
+    }
+    try {
+      vertx.close().await(20, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // closing anyway
+    }
+  }
+}
