@@ -2,6 +2,7 @@ package dev.takeover.daemon;
 
 import dev.takeover.config.EngineConfig;
 import dev.takeover.engine.Engine;
+import dev.takeover.engine.EvictedEarlier;
 import dev.takeover.engine.events.EventStream;
 import dev.takeover.kube.Kube;
 import dev.takeover.schedule.StoredTickets;
@@ -14,13 +15,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.List;
 
 /**
  * The engine on a context of its own, taking runs from the scheduler over the event bus. A run's progress and
  * outcome go out on {@link EventStream}; the reply to {@value #RUN} only says the run was taken.
  *
  * <ul>
- *   <li>{@value #RUN}: {@code {"ticket": <canonical ticket>, "runId": …, "resumed": bool}}</li>
+ *   <li>{@value #RUN}: {@code {"ticket": <canonical ticket>, "runId": …, "resumed": bool, "earlier": [<EvictedEarlier>…]}}</li>
  *   <li>{@value #CANCEL}: {@code {"runId": …, "why": …}}: the run stops at its next safe point</li>
  *   <li>{@value #HOLD}: {@code {"runId": …, "held": bool}}: another requester keeps the node cordoned after the run
  *   (held true, the default), or no longer does (false)</li>
@@ -65,7 +67,14 @@ public final class EngineVerticle extends VerticleBase {
       return;
     }
     String runId = msg.body().getString("runId");
-    engine.submit(ticket, new Engine.RunControl(runId, msg.body().getBoolean("resumed", false)))
+    List<EvictedEarlier> earlier;
+    try {
+      earlier = EvictedEarlier.listOf(msg.body().getJsonArray("earlier"));
+    } catch (RuntimeException e) {
+      msg.fail(400, "earlier evictions unreadable: " + e.getMessage());
+      return;
+    }
+    engine.submit(ticket, new Engine.RunControl(runId, msg.body().getBoolean("resumed", false), earlier))
         .onFailure(e -> LOG.error("{}: the engine broke: {}", runId, e.toString()));
     msg.reply(runId);
   }

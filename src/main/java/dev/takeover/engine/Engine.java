@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -70,10 +71,20 @@ public final class Engine implements AutoCloseable {
 
   /**
    * How the caller starts a run: with a run id of its choosing (the daemon records it before the start, so that a
-   * restarted daemon resumes the same run), and whether this is such a resumption.
+   * restarted daemon resumes the same run), whether this is such a resumption, and the StatefulSet pods the run
+   * evicted before it was cut off: they are no longer on the node, so its plan does not show them, yet the resumed
+   * run confirms them as it confirms the pods it evicts itself.
    */
-  public record RunControl(String runId, boolean resumed) {
+  public record RunControl(String runId, boolean resumed, List<EvictedEarlier> earlier) {
     public static final RunControl FRESH = new RunControl(null, false);
+
+    public RunControl {
+      earlier = earlier == null ? List.of() : List.copyOf(earlier);
+    }
+
+    public RunControl(String runId, boolean resumed) {
+      this(runId, resumed, List.of());
+    }
   }
 
   /** Runs a ticket with the run id and resumption of {@code control}; see {@link #submit(Ticket)}. */
@@ -123,6 +134,7 @@ public final class Engine implements AutoCloseable {
     Run run = new Run(id, ticket, parts.clock().instant(),
         o.drainTimeout() != null ? o.drainTimeout() : parts.config().drainTimeout(),
         o.confirmTimeout() != null ? o.confirmTimeout() : parts.config().confirmTimeout());
+    run.earlier = control.earlier();
     parts.events().publish(new EngineEvent.RunStarted(id, run.started, ticket.kind().label(),
         o.dryRun(), ticket.reason(), control.resumed()));
     LOG.info("{}: {} requested by {} via {}{}", id, ticket.kind(), ticket.requester(), ticket.source(),

@@ -38,6 +38,8 @@ final class Run {
   /** Where every wait of the run reports a watch that keeps failing. */
   WatchReport watches;
   final List<PodMove> moves = new ArrayList<>();
+  /** StatefulSet pods evicted before a restart cut this run off: the confirm step confirms them too. */
+  List<EvictedEarlier> earlier = List.of();
 
   Run(RunId id, Ticket ticket, Instant started, Duration drainTimeout, Duration confirmTimeout) {
     this.id = id;

@@ -164,6 +164,13 @@ final class TakeoverSequence {
                   publish(new EngineEvent.PodConfirmed(run.id, now(), move));
                 }));
           }
+          for (EvictedEarlier e : earlierToConfirm(run)) {
+            checks.add(check.confirm(e.pod(), e.fromNode(), e.claims(), e.evictedAt(), deadline, run.watches)
+                .onSuccess(move -> {
+                  run.moves.add(move);
+                  publish(new EngineEvent.PodConfirmed(run.id, now(), move));
+                }));
+          }
           Future<List<String>> placed = new PlacementWait(parts.watches(), parts.clock()).await(replaced,
               run.drained.acceptedAt(), run.nodeName(), deadline,
               run.watches, (pending, why) -> publish(new EngineEvent.PlacementWaiting(run.id, now(), pending, why)));
@@ -187,8 +194,17 @@ final class TakeoverSequence {
         }), r -> confirmed(r, replaced.size()));
   }
 
+  /**
+   * The pods this run evicted before a restart (a resumed run), except any its plan holds under the same name: the
+   * plan's own confirm covers those, and a pod is never confirmed twice.
+   */
+  private static List<EvictedEarlier> earlierToConfirm(Run run) {
+    return run.earlier.stream().filter(e -> run.plan.pods().stream()
+        .noneMatch(p -> p.pod().key().equals(e.pod().key()))).toList();
+  }
+
   private static String confirmed(Run r, int replaced) {
-    String statefulPart = r.plan.toConfirm().isEmpty() ? "no StatefulSet pod to confirm"
+    String statefulPart = r.plan.toConfirm().isEmpty() && earlierToConfirm(r).isEmpty() ? "no StatefulSet pod to confirm"
         : r.moves.size() + " StatefulSet " + (r.moves.size() == 1 ? "pod" : "pods") + " Ready elsewhere with the same volumes";
     if (replaced == 0) {
       return statefulPart;

@@ -347,6 +347,8 @@ final class Schedule {
         if ("takeover.step.started".equals(type)) {
           leader.step = event.getString("step");
           out.add(new Effect.Record(leader));
+        } else if (Evictions.observe(leader, event)) {
+          out.add(new Effect.Record(leader)); // recorded, so that a resumed run confirms it (see Evictions)
         }
         if ("takeover.step.finished".equals(type) && "cordon".equals(event.getString("step")) && runId.equals(cordoning)) {
           cordoning = null;

@@ -3,6 +3,7 @@ package dev.takeover.schedule;
 import dev.takeover.cluster.ClusterWatch;
 import dev.takeover.daemon.DaemonConfig;
 import dev.takeover.daemon.EngineVerticle;
+import dev.takeover.engine.EvictedEarlier;
 import dev.takeover.engine.events.EventStream;
 import dev.takeover.ticket.Rejection;
 import dev.takeover.ticket.Ticket;
@@ -228,7 +229,9 @@ public final class SchedulerVerticle extends VerticleBase {
         return Future.succeededFuture();
       }
       JsonObject body = new JsonObject().put("ticket", StoredTickets.toJson(e.ticket)).put("runId", e.runId)
-          .put("resumed", resumed);
+          .put("resumed", resumed)
+          // The StatefulSet pods it evicted before the restart: no longer on the node, they are confirmed all the same.
+          .put("earlier", resumed ? new JsonArray(e.evicted.stream().map(EvictedEarlier::toJson).toList()) : null);
       return vertx.eventBus().request(EngineVerticle.RUN, body, new DeliveryOptions().setSendTimeout(30_000))
           .<Void>mapEmpty().recover(err -> {
             List<Effect> out = new ArrayList<>();

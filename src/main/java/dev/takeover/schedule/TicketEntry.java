@@ -1,9 +1,14 @@
 package dev.takeover.schedule;
 
+import dev.takeover.engine.EvictedEarlier;
 import dev.takeover.ticket.Ticket;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -43,6 +48,10 @@ final class TicketEntry {
   String reason = "";
   /** The last reason it was reported waiting for, so that each reason is told once. */
   transient String waitingFor;
+  /** StatefulSet pods its run evicted: a resumed run must confirm them, as the node no longer shows them. */
+  final List<EvictedEarlier> evicted = new ArrayList<>();
+  /** Its run's last plan: the pods the confirm step waits for, by key (only an evicted one of these is kept). */
+  transient Map<String, EvictedEarlier> planned = Map.of();
 
   TicketEntry(Ticket ticket, String fingerprint, long seq, Instant accepted, String from) {
     this.ticket = ticket;
@@ -79,6 +88,7 @@ final class TicketEntry {
     return new JsonObject().put("ticket", tickets.apply(ticket)).put("fingerprint", fingerprint).put("seq", seq)
         .put("accepted", accepted.toString()).put("from", from).put("state", state.name().toLowerCase(java.util.Locale.ROOT))
         .put("runId", runId).put("step", step).put("joined", joined).put("outcome", outcome).put("reason", reason)
+        .put("evicted", new JsonArray(evicted.stream().map(EvictedEarlier::toJson).toList()))
         .put("updated", now.toString());
   }
 
@@ -91,6 +101,7 @@ final class TicketEntry {
     e.joined = j.getString("joined");
     e.outcome = j.getString("outcome");
     e.reason = j.getString("reason", "");
+    e.evicted.addAll(EvictedEarlier.listOf(j.getJsonArray("evicted"))); // absent in records of older versions
     return e;
   }
 }

@@ -73,7 +73,9 @@ public sealed interface EngineEvent {
             .put("pod", p.pod().key()).put("uid", p.pod().uid())
             .put("action", p.action().name().toLowerCase(java.util.Locale.ROOT)).put("reason", p.reason())
             .put("ownerKind", p.ownerKind()).put("ownerName", p.ownerName())
-            .put("claims", claims(p.claims())));
+            .put("claims", claims(p.claims()))
+            // Whether the confirm step waits for it: a restarted daemon confirms exactly these if they were evicted.
+            .put("confirm", plan.toConfirm().contains(p)));
       }
       JsonArray refusals = new JsonArray();
       for (Refusal r : plan.refusals()) {
