@@ -21,7 +21,8 @@ public final class TicketLog extends VerticleBase {
       try {
         TicketEvent e = TicketEvent.fromJson(m.body());
         String line = TicketLines.what(e.type(), e.data());
-        if ("rejected".equals(e.type()) || "failed".equals(e.type())) {
+        // A failed run is the daemon's news; a rejected record is its producer's mistake (told in the dead letters).
+        if ("failed".equals(e.type())) {
           LOG.warn("{} {} {}: {}", e.ticket(), e.node(), e.type(), line);
         } else {
           LOG.info("{} {} {}: {}", e.ticket(), e.node(), e.type(), line);

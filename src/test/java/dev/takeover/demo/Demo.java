@@ -51,6 +51,11 @@ public final class Demo {
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      // The test kit deletes the broker's directories in a shutdown hook of its own, which runs beside this one:
+      // the broker, stopping, would print a stack trace per file it can no longer write. Ctrl-C needs none.
+      for (String name : List.of("org.apache.kafka", "kafka", "state.change.logger")) {
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(name)).setLevel(ch.qos.logback.classic.Level.OFF);
+      }
       session.close();
       System.out.println("Simulated cluster stopped.");
       stopped.countDown();
