@@ -1,6 +1,7 @@
 package dev.takeover.kafka;
 
 import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.test.TestKitNodes;
 
 /**
@@ -31,6 +32,7 @@ public final class TestBroker {
 
   /** A broker of the caller's own (to stop and start); the caller closes it. */
   public static KafkaClusterTestKit start() {
+    keepTheJvmOurs();
     try {
       KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
           .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
@@ -53,6 +55,17 @@ public final class TestBroker {
   /** A broker of the caller's own that can be stopped and restarted on the same port; the caller closes it. */
   public static RestartableBroker restartable() {
     return new RestartableBroker(start());
+  }
+
+  /**
+   * Kafka halts the JVM (status 1) when every log directory of a broker has failed. At the JVM's exit the test
+   * kit's own shutdown hook deletes those directories while our hook is still stopping the broker, which writes
+   * its checkpoints there: the halt turned a test run that had passed into "Error occurred in starting fork".
+   * In this JVM a broker's fatal error is the test's to report, never a reason to end the JVM.
+   */
+  private static void keepTheJvmOurs() {
+    Exit.setHaltProcedure((status, message) -> System.err.println("test broker: halt(" + status + ") ignored: " + message));
+    Exit.setExitProcedure((status, message) -> System.err.println("test broker: exit(" + status + ") ignored: " + message));
   }
 
   /** A name no other test uses: {@code prefix-<random>}. */
