@@ -90,6 +90,14 @@ public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, St
    * @param maxBytes largest ticket value taken; larger ones go to the dead letters as {@code too-large}
    *                 ({@code tickets.maxBytes}, default 65536)
    * @param tick     how often the scheduler looks at windows and limits ({@code tickets.tick}, default PT1S)
+   * @param retention how long an ended ticket is remembered (its duplicates known, its state answered) before it is
+   *                  forgotten and tombstoned in the state topic ({@code tickets.retention}, default P30D)
    */
-  public record Tickets(int maxBytes, Duration tick) {}
+  public record Tickets(int maxBytes, Duration tick, Duration retention) {
+    public static final Duration RETENTION = Duration.ofDays(30);
+
+    public Tickets(int maxBytes, Duration tick) {
+      this(maxBytes, tick, RETENTION);
+    }
+  }
 }

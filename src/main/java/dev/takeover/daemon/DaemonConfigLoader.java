@@ -88,7 +88,8 @@ public final class DaemonConfigLoader {
     EngineConfig engine = new EngineConfig(get(Settings.DRAIN_TIMEOUT, values), get(Settings.CONFIRM_TIMEOUT, values),
         get(Settings.MAX_NODES_IN_MAINTENANCE, values), get(Settings.ON_FAILURE, values), Backoff.defaults(),
         get(Settings.KUBE_WORKERS, values), get(Settings.RELIST_PERIOD, values));
-    DaemonConfig.Tickets tickets = new DaemonConfig.Tickets(get(Settings.MAX_BYTES, values), get(Settings.TICK, values));
+    DaemonConfig.Tickets tickets = new DaemonConfig.Tickets(get(Settings.MAX_BYTES, values), get(Settings.TICK, values),
+        get(Settings.RETENTION, values));
     String instance = get(Settings.INSTANCE, values);
     return new DaemonConfig(kafka, engine, tickets, instance.isEmpty() ? hostName(env) : instance);
   }

@@ -61,10 +61,12 @@ final class Settings {
   static final Setting<Integer> KUBE_WORKERS = new Setting<>("engine.kubeWorkers", ENGINE.kubeWorkers(), atLeast(1));
   static final Setting<Integer> MAX_BYTES = new Setting<>("tickets.maxBytes", 65536, atLeast(1));
   static final Setting<Duration> TICK = new Setting<>("tickets.tick", Duration.ofSeconds(1), Settings::positiveDuration);
+  static final Setting<Duration> RETENTION = new Setting<>("tickets.retention", DaemonConfig.Tickets.RETENTION,
+      Settings::positiveDuration);
 
   static final List<Setting<?>> ALL = List.of(INSTANCE, TICKETS_TOPIC, EVENTS_TOPIC, DEAD_LETTERS_TOPIC, STATE_TOPIC,
       GROUP_ID, PARTITIONS, REPLICATION_FACTOR, MAX_NODES_IN_MAINTENANCE, DRAIN_TIMEOUT, CONFIRM_TIMEOUT, ON_FAILURE,
-      RELIST_PERIOD, KUBE_WORKERS, MAX_BYTES, TICK);
+      RELIST_PERIOD, KUBE_WORKERS, MAX_BYTES, TICK, RETENTION);
 
   private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
   private static final Pattern INSTANCE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,252}");

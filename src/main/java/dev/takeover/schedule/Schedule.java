@@ -84,6 +84,11 @@ final class Schedule {
     return tickets.byRun(runId);
   }
 
+  /** Forgets the tickets that ended before {@code before} (a repeat of one is then a new ticket); their ids. */
+  List<String> forget(Instant before) {
+    return tickets.forget(before);
+  }
+
   int size() {
     return tickets.size();
   }

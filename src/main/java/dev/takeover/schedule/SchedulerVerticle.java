@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -47,6 +48,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private Set<String> cordoned = Set.of();
   /** Effects run one after another: a ticket is recorded before it is answered, started or told. */
   private Future<Void> effects = Future.succeededFuture();
+  private Instant lastForget;
   private long ticker = -1;
 
   public SchedulerVerticle(DaemonConfig config, Clock clock) {
@@ -134,7 +136,26 @@ public final class SchedulerVerticle extends VerticleBase {
       List<Effect> out = new ArrayList<>();
       schedule.evaluate(cordoned, out);
       carryOut(out);
+      forgetOld();
     });
+  }
+
+  /**
+   * At most once a minute (or once a retention, if shorter): tickets ended longer ago than {@code tickets.retention}
+   * are forgotten and tombstoned.
+   */
+  private void forgetOld() {
+    Instant now = clock.instant();
+    java.time.Duration every = config.tickets().retention().compareTo(java.time.Duration.ofMinutes(1)) < 0
+        ? config.tickets().retention() : java.time.Duration.ofMinutes(1);
+    if (lastForget != null && now.isBefore(lastForget.plus(every))) {
+      return;
+    }
+    lastForget = now;
+    for (String id : schedule.forget(now.minus(config.tickets().retention()))) {
+      // A lost tombstone only means the next start reads the ticket once more, and forgets it again.
+      store.forget(id).onFailure(e -> LOG.debug("state of {} not tombstoned: {}", id, oneLine(e)));
+    }
   }
 
   /** The cluster's cordoned nodes, as the cluster watch last saw them; the last answer is kept if it has none. */
@@ -195,7 +216,8 @@ public final class SchedulerVerticle extends VerticleBase {
    * dropped without its record, and a broker outage only delays the schedule.
    */
   private Future<Void> record(TicketEntry e, int attempt) {
-    return store.write(e.id(), e.toJson(StoredTickets::toJson, clock.instant())).recover(err -> {
+    e.updated = clock.instant();
+    return store.write(e.id(), e.toJson(StoredTickets::toJson, e.updated)).recover(err -> {
       if (attempt == 0 || attempt % 10 == 0) {
         LOG.warn("state topic unreachable, ticket {} not recorded yet (attempt {}): {}", e.id(), attempt + 1,
             oneLine(err));

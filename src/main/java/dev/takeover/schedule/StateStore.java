@@ -98,7 +98,7 @@ final class StateStore {
     });
   }
 
-  /** Records a ticket's state; completes when the broker has it durably. */
+  /** Records a ticket's state (null: a tombstone); completes when the broker has it durably. */
   Future<Void> write(String ticketId, JsonObject value) {
     if (producer == null) {
       Map<String, String> props = new HashMap<>(config.kafka().properties());
@@ -117,8 +117,13 @@ final class StateStore {
       // stream would also report it as an exception slipped out of a verticle: an ERROR per write during an outage.
       producer.exceptionHandler(e -> { });
     }
-    return producer.send(KafkaProducerRecord.create(config.kafka().topics().state(), ticketId, value.encode()))
-        .mapEmpty();
+    return producer.send(KafkaProducerRecord.create(config.kafka().topics().state(), ticketId,
+        value == null ? null : value.encode())).mapEmpty();
+  }
+
+  /** Tombstones a ticket's state: compaction then drops it from the topic, and the next start never reads it. */
+  Future<Void> forget(String ticketId) {
+    return write(ticketId, null);
   }
 
   Future<Void> close() {

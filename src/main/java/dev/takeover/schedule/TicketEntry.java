@@ -35,6 +35,8 @@ final class TicketEntry {
   /** Acceptance order: tickets of one node run in this order. */
   final long seq;
   final Instant accepted;
+  /** When it was last recorded: an ended ticket is forgotten {@code tickets.retention} after this. */
+  Instant updated;
   /** The ticket record it came from ({@code topic-partition@offset}): a redelivery of it is no duplicate. */
   final String from;
   State state = State.WAITING;
@@ -58,6 +60,7 @@ final class TicketEntry {
     this.fingerprint = fingerprint;
     this.seq = seq;
     this.accepted = accepted;
+    this.updated = accepted;
     this.from = from;
   }
 
@@ -101,6 +104,7 @@ final class TicketEntry {
     e.joined = j.getString("joined");
     e.outcome = j.getString("outcome");
     e.reason = j.getString("reason", "");
+    e.updated = Instant.parse(j.getString("updated", j.getString("accepted")));
     e.evicted.addAll(EvictedEarlier.listOf(j.getJsonArray("evicted"))); // absent in records of older versions
     return e;
   }

@@ -37,6 +37,17 @@ final class TicketTable {
     seq = Math.max(seq, e.seq);
   }
 
+  /**
+   * Forgets the tickets that ended (state DONE) before {@code before}: the table, and the state topic it is rebuilt
+   * from, would otherwise grow for as long as the daemon lives, and every decision scans it. Returns their ids.
+   */
+  List<String> forget(Instant before) {
+    List<String> gone = tickets.values().stream()
+        .filter(x -> x.state == State.DONE && x.updated.isBefore(before)).map(TicketEntry::id).toList();
+    gone.forEach(tickets::remove);
+    return gone;
+  }
+
   Iterable<TicketEntry> all() {
     return tickets.values();
   }

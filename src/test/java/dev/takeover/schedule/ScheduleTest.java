@@ -222,6 +222,28 @@ class ScheduleTest {
     return new Ticket.Window(clock.instant().plusSeconds(startInSeconds), null);
   }
 
+  @Test
+  void an_ended_ticket_is_forgotten_after_the_retention_and_one_that_holds_its_node_is_not() {
+    Schedule s = new Schedule(1, clock);
+    String run = runId(submit(s, ticket("CHG-1", "kube-node02", Kind.TAKEOVER, "alice", null)));
+    submit(s, ticket("CHG-2", "kube-node01", Kind.DRAIN, "bob", null));
+    cordonDone(s, run);
+    String held = runId(finished(s, run, "succeeded", "schedulable"));
+    cordonDone(s, held);
+    finished(s, held, "succeeded", "cordoned");
+    assertEquals(List.of(), emitted(submit(s, ticket("CHG-1", "kube-node02", Kind.TAKEOVER, "alice", null)), "CHG-1"),
+        "remembered: the same record again is a redelivery");
+
+    clock.advance(Duration.ofDays(30));
+    assertEquals(List.of(), s.forget(clock.instant().minus(Duration.ofDays(31))), "not yet");
+    assertEquals(List.of("CHG-1"), s.forget(clock.instant().minus(Duration.ofDays(29))),
+        "the ended ticket goes; the one holding its node stays, however old");
+    assertNull(s.get("CHG-1"));
+    assertNotNull(s.get("CHG-2"));
+    assertEquals("accepted", emitted(submit(s, ticket("CHG-1", "kube-node02", Kind.TAKEOVER, "alice", null)),
+        "CHG-1").get(0), "forgotten: the same id is a new ticket");
+  }
+
   private static Ticket ticket(String id, String node, Kind kind, String requester, Ticket.Window window) {
     return new Ticket(id, node, kind, Ticket.Options.defaults(), "kafka", requester, "", window, null);
   }
