@@ -37,15 +37,23 @@ public record EvictedEarlier(PodRef pod, String fromNode, List<ClaimBinding> cla
 
   /** @throws RuntimeException if the JSON is not one ({@link #toJson()} writes it) */
   public static EvictedEarlier fromJson(JsonObject j) {
-    String key = j.getString("pod");
+    return of(j, j.getString("fromNode"), Instant.parse(j.getString("evictedAt")));
+  }
+
+  /**
+   * From JSON with the pod's {@code "pod": "ns/name"}, {@code "uid"} and {@code "claims": [{"claim", "volume"}]}:
+   * the shape of this record's own JSON and of a planned pod in the engine's {@code takeover.plan.ready}.
+   */
+  public static EvictedEarlier of(JsonObject pod, String fromNode, Instant evictedAt) {
+    String key = pod.getString("pod");
     int slash = key.indexOf('/');
     List<ClaimBinding> claims = new ArrayList<>();
-    for (Object o : j.getJsonArray("claims", new JsonArray())) {
+    for (Object o : pod.getJsonArray("claims", new JsonArray())) {
       JsonObject c = (JsonObject) o;
       claims.add(new ClaimBinding(c.getString("claim"), c.getString("volume")));
     }
-    return new EvictedEarlier(new PodRef(key.substring(0, slash), key.substring(slash + 1), j.getString("uid")),
-        j.getString("fromNode"), claims, Instant.parse(j.getString("evictedAt")));
+    return new EvictedEarlier(new PodRef(key.substring(0, slash), key.substring(slash + 1), pod.getString("uid")),
+        fromNode, claims, evictedAt);
   }
 
   /** The list of {@code array}, empty for null. */

@@ -94,7 +94,7 @@ public final class KafkaIntake extends VerticleBase {
         vertx.setTimer(Math.min(5000L, 200L << Math.min(failures, 5)), t -> poll(failures + 1));
         return;
       }
-      take(ar.result(), 0).onComplete(done -> {
+      take(ar.result()).onComplete(done -> {
         if (done.succeeded()) {
           poll(0);
           return;
@@ -114,9 +114,9 @@ public final class KafkaIntake extends VerticleBase {
    * daemon killed mid-batch reads the batch's settled records again: the scheduler knows them (a redelivery is
    * no duplicate), a bad record is dead-lettered a second time.
    */
-  private Future<Void> take(KafkaConsumerRecords<String, byte[]> records, int i) {
+  private Future<Void> take(KafkaConsumerRecords<String, byte[]> records) {
     Map<TopicPartition, OffsetAndMetadata> settled = new HashMap<>();
-    return settle(records, i, settled).transform(ar -> commit(settled).transform(x -> ar.succeeded()
+    return settle(records, 0, settled).transform(ar -> commit(settled).transform(x -> ar.succeeded()
         ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(ar.cause())));
   }
 

@@ -1,13 +1,10 @@
 package dev.takeover.schedule;
 
 import dev.takeover.engine.EvictedEarlier;
-import dev.takeover.engine.plan.ClaimBinding;
-import dev.takeover.engine.plan.PodRef;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +26,7 @@ final class Evictions {
         for (Object o : event.getJsonArray("pods", new JsonArray())) {
           JsonObject p = (JsonObject) o;
           if (p.getBoolean("confirm", false) && p.getString("uid") != null) {
-            planned.put(p.getString("pod"), pod(p, e.node(), Instant.EPOCH));
+            planned.put(p.getString("pod"), EvictedEarlier.of(p, e.node(), Instant.EPOCH));
           }
         }
         e.planned = planned;
@@ -53,15 +50,4 @@ final class Evictions {
     }
   }
 
-  private static EvictedEarlier pod(JsonObject p, String node, Instant at) {
-    String key = p.getString("pod");
-    int slash = key.indexOf('/');
-    List<ClaimBinding> claims = new ArrayList<>();
-    for (Object o : p.getJsonArray("claims", new JsonArray())) {
-      JsonObject c = (JsonObject) o;
-      claims.add(new ClaimBinding(c.getString("claim"), c.getString("volume")));
-    }
-    return new EvictedEarlier(new PodRef(key.substring(0, slash), key.substring(slash + 1), p.getString("uid")),
-        node, claims, at);
-  }
 }
