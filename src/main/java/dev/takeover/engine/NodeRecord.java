@@ -1,14 +1,21 @@
 package dev.takeover.engine;
 
 import io.fabric8.kubernetes.api.model.Node;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * What Takeover writes on the Node it works on, so that the node itself says who cordoned it and why, and a
  * restarted daemon (or a second command) can pick up a run that was cut off.
+ * <p>Beside the record, {@value #CONFIRM} lists the StatefulSet pods the run must confirm elsewhere (uid, claims and
+ * volumes), written before any of them is evicted: a run cut off right after an eviction, before anything else was
+ * recorded, leaves the node saying which pods still need their confirmation, and the run that takes over does it.
  *
  * @param run        the run that wrote it
  * @param ticket     the ticket it served
@@ -29,6 +36,7 @@ public record NodeRecord(String run, String ticket, String step, boolean cordone
   public static final String CORDONED = PREFIX + "cordoned-by-takeover";
   public static final String REQUESTER = PREFIX + "requester";
   public static final String SINCE = PREFIX + "since";
+  public static final String CONFIRM = PREFIX + "confirm";
   public static final String HELD = "held";
   public static final String FAILED = "failed";
 
@@ -63,7 +71,7 @@ public record NodeRecord(String run, String ticket, String step, boolean cordone
   /** The annotations (all null) that erase the record in a merge patch. */
   public static Map<String, String> erased() {
     Map<String, String> a = new HashMap<>();
-    for (String k : new String[] {RUN, TICKET, STEP, CORDONED, REQUESTER, SINCE}) {
+    for (String k : new String[] {RUN, TICKET, STEP, CORDONED, REQUESTER, SINCE, CONFIRM}) {
       a.put(k, null);
     }
     return a;
@@ -76,5 +84,41 @@ public record NodeRecord(String run, String ticket, String step, boolean cordone
   /** True when the record is of a run that was still working (not held, not failed): it was cut off. */
   public boolean unfinished() {
     return !HELD.equals(step) && !FAILED.equals(step);
+  }
+
+  /** The annotation that lists the pods to confirm: {@code [{"pod": "ns/name", "uid", "claims": [{claim, volume}]}]}. */
+  public static Map<String, String> toConfirm(List<EvictedEarlier> pods) {
+    JsonArray a = new JsonArray();
+    for (EvictedEarlier p : pods) {
+      JsonObject j = p.toJson();
+      j.remove("fromNode");
+      j.remove("evictedAt");
+      a.add(j);
+    }
+    Map<String, String> m = new HashMap<>();
+    m.put(CONFIRM, a.encode());
+    return m;
+  }
+
+  /**
+   * The pods listed on the node to confirm, as evicted from it at {@code since} (when the eviction time is not known,
+   * the run's start), or an empty list when there is none or it cannot be read: then nothing is added to what the
+   * run knows otherwise.
+   */
+  public static List<EvictedEarlier> toConfirm(Node node, Instant since) {
+    Map<String, String> a = node.getMetadata().getAnnotations();
+    String value = a == null ? null : a.get(CONFIRM);
+    List<EvictedEarlier> out = new ArrayList<>();
+    if (value == null) {
+      return out;
+    }
+    try {
+      for (Object o : new JsonArray(value)) {
+        out.add(EvictedEarlier.of((JsonObject) o, node.getMetadata().getName(), since));
+      }
+    } catch (RuntimeException e) {
+      return List.of();
+    }
+    return out;
   }
 }

@@ -22,7 +22,9 @@ import io.vertx.core.Future;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -64,6 +66,10 @@ final class TakeoverSequence {
         publish(new EngineEvent.Warning(run.id, now(), "run " + earlier.run() + " (ticket " + earlier.ticket()
             + ") stopped at step " + earlier.step() + " without finishing; this run takes over from it"));
       }
+      if (earlier != null && earlier.unfinished()) {
+        run.earlier = ConfirmList.withListed(run.earlier, NodeRecord.toConfirm(view.node(),
+            earlier.since() == null ? now() : earlier.since()), view.podsOnNode());
+      }
       for (String w : run.plan.warnings()) {
         publish(new EngineEvent.Warning(run.id, now(), w));
       }
@@ -103,7 +109,9 @@ final class TakeoverSequence {
       boolean ours = !wasCordoned || earlier != null && earlier.cordonedByTakeover();
       decided[0] = new NodeRecord(run.id.run(), run.ticket.id(), Step.DRAIN.label(), ours, run.ticket.requester(),
           run.started);
-      return new NodeOps.Change(true, decided[0].annotations());
+      Map<String, String> write = new HashMap<>(decided[0].annotations());
+      write.putAll(NodeRecord.toConfirm(ConfirmList.of(run, run.plan)));
+      return new NodeOps.Change(true, write);
     }).recover(e -> kube.nodes.get(run.nodeName()).transform(ar -> {
       NodeRecord there = ar.succeeded() && ar.result() != null ? NodeRecord.read(ar.result()) : null;
       return there != null && run.id.run().equals(there.run()) && Boolean.TRUE.equals(ar.result().getSpec().getUnschedulable())
@@ -134,8 +142,12 @@ final class TakeoverSequence {
       if (fresh.refused()) {
         return Future.failedFuture("the node's pods changed before the cordon took effect: " + refusals(fresh));
       }
+      boolean moreToConfirm = !ConfirmList.uids(run, run.plan).containsAll(ConfirmList.uids(run, fresh));
       run.plan = fresh;
-      return parts.drain().run(fresh, deadline, new DrainProgress(parts, run.id, run), run.watches);
+      // A StatefulSet pod that arrived after the plan is on the node's list before it is evicted, like the others.
+      Future<?> listed = moreToConfirm
+          ? kube.nodes.annotate(run.nodeName(), NodeRecord.toConfirm(ConfirmList.of(run, fresh))) : Future.succeededFuture();
+      return listed.compose(x -> parts.drain().run(fresh, deadline, new DrainProgress(parts, run.id, run), run.watches));
     }).map(result -> {
       run.drained = result;
       return run;
@@ -164,7 +176,7 @@ final class TakeoverSequence {
                   publish(new EngineEvent.PodConfirmed(run.id, now(), move));
                 }));
           }
-          for (EvictedEarlier e : earlierToConfirm(run)) {
+          for (EvictedEarlier e : ConfirmList.earlier(run)) {
             checks.add(check.confirm(e.pod(), e.fromNode(), e.claims(), e.evictedAt(), deadline, run.watches)
                 .onSuccess(move -> {
                   run.moves.add(move);
@@ -194,17 +206,8 @@ final class TakeoverSequence {
         }), r -> confirmed(r, replaced.size()));
   }
 
-  /**
-   * The pods this run evicted before a restart (a resumed run), except any its plan holds under the same name: the
-   * plan's own confirm covers those, and a pod is never confirmed twice.
-   */
-  private static List<EvictedEarlier> earlierToConfirm(Run run) {
-    return run.earlier.stream().filter(e -> run.plan.pods().stream()
-        .noneMatch(p -> p.pod().key().equals(e.pod().key()))).toList();
-  }
-
   private static String confirmed(Run r, int replaced) {
-    String statefulPart = r.plan.toConfirm().isEmpty() && earlierToConfirm(r).isEmpty() ? "no StatefulSet pod to confirm"
+    String statefulPart = r.plan.toConfirm().isEmpty() && ConfirmList.earlier(r).isEmpty() ? "no StatefulSet pod to confirm"
         : r.moves.size() + " StatefulSet " + (r.moves.size() == 1 ? "pod" : "pods") + " Ready elsewhere with the same volumes";
     if (replaced == 0) {
       return statefulPart;
@@ -219,8 +222,10 @@ final class TakeoverSequence {
     boolean hold = run.keepsCordoned();
     if (!run.record.cordonedByTakeover() || hold) {
       // Someone else's cordon stays, and so does ours when the maintenance continues (released by a RELEASE ticket).
+      Map<String, String> held = new HashMap<>(run.record.atStep(NodeRecord.HELD).annotations());
+      held.put(NodeRecord.CONFIRM, null); // confirmed: nothing is left for a later run to check
       Future<?> write = hold && run.record.cordonedByTakeover()
-          ? kube.nodes.annotate(run.nodeName(), run.record.atStep(NodeRecord.HELD).annotations())
+          ? kube.nodes.annotate(run.nodeName(), held)
           : kube.nodes.annotate(run.nodeName(), NodeRecord.erased());
       String why = hold ? "kept cordoned: the maintenance continues (release it with: takeover release --node "
           + run.nodeName() + ")" : "left cordoned, as it was before the run";

@@ -3,8 +3,16 @@ package dev.takeover.scenarios;
 import dev.takeover.engine.NodeRecord;
 import dev.takeover.engine.Outcome;
 import dev.takeover.ticket.Ticket;
+import dev.takeover.engine.EvictedEarlier;
+import dev.takeover.engine.plan.ClaimBinding;
+import dev.takeover.engine.plan.PodRef;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -78,6 +86,50 @@ class CordonOwnershipTest extends ScenarioBase {
       Node after = scene.node(node);
       assertTrue(after.getSpec().getUnschedulable() == null || !after.getSpec().getUnschedulable());
       assertNull(NodeRecord.read(after));
+    } finally {
+      scene.restore(node);
+    }
+  }
+
+  @Test
+  void a_run_cut_off_right_after_evicting_mysql_0_is_taken_over_and_mysql_0_confirmed_before_the_uncordon() {
+    String node = scene.workers().get(0);
+    String pv = seedMysqlOn(node);
+    Pod old = scene.k.pods().inNamespace(scene.ns).withName("mysql-0").get();
+    // What a run killed just after its eviction was accepted leaves behind: its cordon, its record with the pods it
+    // had to confirm, and no other trace of the eviction (the daemon's state had not recorded it yet).
+    NodeRecord crashed = new NodeRecord("run-dead", "tk-dead", "drain", true, "alice", java.time.Instant.now());
+    Map<String, String> written = new HashMap<>(crashed.annotations());
+    written.putAll(NodeRecord.toConfirm(List.of(new EvictedEarlier(new PodRef(scene.ns, "mysql-0",
+        old.getMetadata().getUid()), node, List.of(new ClaimBinding("pvc-mysql-0", pv)), java.time.Instant.now()))));
+    scene.k.nodes().withName(node).edit(n -> {
+      if (n.getMetadata().getAnnotations() == null) {
+        n.getMetadata().setAnnotations(new HashMap<>());
+      }
+      n.getMetadata().getAnnotations().putAll(written);
+      n.getSpec().setUnschedulable(true);
+      return n;
+    });
+    assertTrue(scene.k.pods().inNamespace(scene.ns).withName("mysql-0").evict(), "eviction accepted");
+    scene.awaitPods(pods -> pods.stream().noneMatch(p -> old.getMetadata().getUid().equals(p.getMetadata().getUid())),
+        "the evicted mysql-0 to be gone from " + node);
+    try {
+      EngineHarness.Result result;
+      try (EngineHarness takeover = new EngineHarness(cluster)) {
+        result = takeover.takeover(node, Ticket.Options.defaults());
+      }
+      assertEquals(Outcome.Status.SUCCEEDED, result.outcome().status(), result.outcome().reason());
+      // The new run's plan no longer sees mysql-0 on the node; the node's list still names it, so it is confirmed.
+      assertEquals(1, result.outcome().moves().size(), "mysql-0 confirmed: " + result.outcome().moves());
+      var move = result.outcome().moves().get(0);
+      assertEquals("mysql-0", move.pod().name());
+      assertEquals(node, move.fromNode());
+      assertTrue(move.claims().contains(new ClaimBinding("pvc-mysql-0", pv)), move.claims().toString());
+      assertEquals(Outcome.NodeState.SCHEDULABLE, result.outcome().nodeLeft());
+      Node after = scene.node(node);
+      assertNull(NodeRecord.read(after));
+      assertTrue(after.getMetadata().getAnnotations() == null
+          || !after.getMetadata().getAnnotations().containsKey(NodeRecord.CONFIRM), "the list is erased");
     } finally {
       scene.restore(node);
     }
