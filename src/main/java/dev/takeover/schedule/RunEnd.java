@@ -43,7 +43,8 @@ final class RunEnd {
         x.outcome = how;
         x.reason = event.getString("reason", "");
         out.add(new Effect.Record(x));
-        out.add(new Effect.Emit(how, x, event.copy()));
+        // Its work is done (drained, confirmed) and it holds the node: a release ends the hold with "released".
+        out.add(new Effect.Emit(how, x, event.copy().put("held", true)));
       } else {
         x.done(how, event.getString("reason", ""));
         out.add(new Effect.Record(x));

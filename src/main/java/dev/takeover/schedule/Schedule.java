@@ -288,7 +288,8 @@ final class Schedule {
       e.outcome = "completed";
       e.reason = "joined the maintenance held by " + holders;
       out.add(new Effect.Record(e));
-      out.add(new Effect.Emit("completed", e, data(e).put("reason", e.reason).put("nodeLeft", "cordoned")));
+      out.add(new Effect.Emit("completed", e, data(e).put("reason", e.reason).put("nodeLeft", "cordoned")
+          .put("held", true)));
     } else {
       finish(e, "completed", "node " + e.node() + " is already drained and held by " + holders
           + "; it stays cordoned until they release it", out);
@@ -310,7 +311,11 @@ final class Schedule {
       return;
     }
     for (TicketEntry h : ended) {
-      finish(h, "completed", "released by ticket " + e.id(), out);
+      // Its second and last completed: the first said it holds the node ("held"), this one that the hold is over.
+      h.done("completed", "released by ticket " + e.id());
+      out.add(new Effect.Record(h));
+      out.add(new Effect.Emit("completed", h, data(h).put("reason", h.reason).put("released", true)
+          .put("releasedBy", e.id())));
     }
     List<TicketEntry> left = tickets.holding(e.node());
     if (!left.isEmpty()) {

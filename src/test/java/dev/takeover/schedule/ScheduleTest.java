@@ -89,6 +89,7 @@ class ScheduleTest {
     List<Effect> end = finished(s, run, "succeeded", "cordoned");
     assertEquals(List.of("completed"), emitted(end, "CHG-1"));
     assertEquals(List.of("completed"), emitted(end, "CHG-2"));
+    assertTrue(last(end, "CHG-1").getBoolean("held", false), "drained and held: " + last(end, "CHG-1"));
 
     List<Effect> first = submit(s, ticket("CHG-5", "kube-node02", Kind.RELEASE, "alice", null));
     assertTrue(first.stream().noneMatch(Effect.Start.class::isInstance), "bob still holds it: " + first);
@@ -96,6 +97,8 @@ class ScheduleTest {
 
     List<Effect> last = submit(s, ticket("CHG-6", "kube-node02", Kind.RELEASE, "bob", null));
     assertEquals(List.of("completed"), emitted(last, "CHG-2"));
+    assertEquals("CHG-6", last(last, "CHG-2").getString("releasedBy"), "the hold is over: " + last(last, "CHG-2"));
+    assertTrue(last(last, "CHG-2").getBoolean("released", false));
     assertNotNull(runId(last), "the last release uncordons: " + last);
   }
 
@@ -289,6 +292,12 @@ class ScheduleTest {
   }
 
   /** The reason of the ticket's last event among the effects. */
+  /** The data of the last event emitted for {@code ticket}. */
+  private static JsonObject last(List<Effect> effects, String ticket) {
+    return effects.stream().filter(Effect.Emit.class::isInstance).map(Effect.Emit.class::cast)
+        .filter(e -> e.entry().id().equals(ticket)).reduce((a, b) -> b).map(Effect.Emit::data).orElseThrow();
+  }
+
   private static String reason(List<Effect> effects, String ticket) {
     return effects.stream().filter(Effect.Emit.class::isInstance).map(Effect.Emit.class::cast)
         .filter(e -> e.entry().id().equals(ticket)).reduce((a, b) -> b).map(e -> e.data().getString("reason", ""))
