@@ -2,6 +2,11 @@ package dev.takeover.daemon;
 
 import dev.takeover.cluster.ClusterWatch;
 import dev.takeover.engine.events.EventStream;
+import dev.takeover.http.HttpServerVerticle;
+import dev.takeover.http.Probes;
+import dev.takeover.http.TicketsApi;
+import dev.takeover.intake.TicketPublisher;
+import dev.takeover.metrics.Metrics;
 import dev.takeover.intake.KafkaIntake;
 import dev.takeover.kube.Kube;
 import dev.takeover.schedule.SchedulerVerticle;
@@ -14,11 +19,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.List;
 
 /**
  * The daemon: its verticles deployed in the order they depend on each other, talking over the event bus.
  *
  * <ol>
+ *   <li>{@link HttpServerVerticle}: probes, metrics, the ticket API (Slack, Alertmanager);</li>
  *   <li>the topics are made sure of;</li>
  *   <li>{@link ClusterWatch}: the nodes, for the intake's checks and the scheduler's limits;</li>
  *   <li>{@link EngineVerticle}: the engine on its own context;</li>
@@ -35,16 +42,31 @@ public final class Daemon {
 
   private final Supervisor parts;
   private KubeEventRecorder recorder;
+  private Metrics metrics;
+  private volatile HttpServerVerticle http;
 
   private Daemon(Vertx vertx) {
     this.parts = new Supervisor(vertx);
   }
 
-  /** Starts every part; completes when tickets are being read. */
+  /** Starts every part; completes when tickets are being read. Metrics of its own (no Vert.x metrics). */
   public static Future<Daemon> start(Vertx vertx, DaemonConfig config, Kube kube, Clock clock) {
+    return start(vertx, config, kube, clock, Metrics.create());
+  }
+
+  /** Starts every part, its metrics in {@code metrics}; completes when tickets are being read. */
+  public static Future<Daemon> start(Vertx vertx, DaemonConfig config, Kube kube, Clock clock, Metrics metrics) {
     Daemon d = new Daemon(vertx);
     Supervisor p = d.parts;
-    return Topics.ensure(vertx, config)
+    d.metrics = metrics;
+    // First, so that the liveness probe answers while the rest starts (readiness says what is not up yet).
+    return p.deployOrFail("http server", () -> d.http = new HttpServerVerticle(config.http(), List.of(
+            v -> new Probes(v, config),
+            v -> metrics.routes(),
+            v -> new TicketsApi(v, config, new TicketPublisher(v, config), clock)), metrics.httpObserver()))
+        .recover(e -> Future.failedFuture(new ConfigError("http.port " + config.http().port() + " on "
+            + config.http().host() + ": the HTTP server could not listen (" + oneLine(e) + ")")))
+        .compose(v -> Topics.ensure(vertx, config))
         // The node view re-lists 12 times less often than a run's waits (60 s by default): on 1,000 nodes a list is
         // 2 MB and listing every 5 s doubled the idle daemon's CPU. Nothing unsafe rides on it: the engine's plan
         // lists the nodes again, under the plan-and-cordon lock, before it cordons.
@@ -60,6 +82,15 @@ public final class Daemon {
         })
         .compose(v -> p.deploy("ticket intake", () -> new KafkaIntake(config, clock), true))
         .map(d);
+  }
+
+  /** The HTTP server's port (the actual one when {@code http.port} is 0). */
+  public int httpPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  public Metrics metrics() {
+    return metrics;
   }
 
   /** Stops the parts in the reverse order: no new ticket is read, runs in progress stay resumable. */

@@ -2,6 +2,7 @@ package dev.takeover.daemon;
 
 import dev.takeover.kube.Kube;
 import io.fabric8.kubernetes.client.Config;
+import dev.takeover.metrics.Metrics;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,7 +103,8 @@ public final class DaemonCommand {
         kubeconfig = Path.of(value);
       }
     }
-    Vertx vertx = Vertx.vertx();
+    Metrics metrics = Metrics.create();
+    Vertx vertx = metrics.vertx();
     DaemonConfig config;
     try {
       config = DaemonConfigLoader.load(vertx, file, env).await(30, TimeUnit.SECONDS);
@@ -121,7 +123,7 @@ public final class DaemonCommand {
     LOG.info("starting: instance {}, Kafka {}, topics {}", config.instance(),
         config.kafka().redacted().get("bootstrap.servers"), config.kafka().topics());
     try {
-      Daemon daemon = Daemon.start(vertx, config, kube, Clock.systemUTC()).await(10, TimeUnit.MINUTES);
+      Daemon daemon = Daemon.start(vertx, config, kube, Clock.systemUTC(), metrics).await(10, TimeUnit.MINUTES);
       return new Running(vertx, kube, daemon, config);
     } catch (Exception e) {
       kube.close();

@@ -24,8 +24,36 @@ import java.util.TreeMap;
  * @param tickets   limits on incoming tickets ({@code tickets.*})
  * @param instance  this daemon's name: the CloudEvents {@code source} is {@code /takeover/<instance>}
  *                  ({@code daemon.instance}, default the host name)
+ * @param http, slack, alertmanager, gate the other inputs ({@link TriggerConfig})
  */
-public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, String instance) {
+public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, String instance,
+                           TriggerConfig.Http http, TriggerConfig.Slack slack, TriggerConfig.Alertmanager alertmanager,
+                           TriggerConfig.Gate gate) {
+
+  /**
+   * Kafka and the engine only (tests, the demo, benchmarks): the HTTP server on a free port of 127.0.0.1, the API,
+   * Slack and the gate off.
+   */
+  public DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, String instance) {
+    this(kafka, engine, tickets, instance, new TriggerConfig.Http("127.0.0.1", 0, 65536, ""), TriggerConfig.Slack.defaults(),
+        TriggerConfig.Alertmanager.defaults(), TriggerConfig.Gate.defaults());
+  }
+
+  public DaemonConfig withHttp(TriggerConfig.Http h) {
+    return new DaemonConfig(kafka, engine, tickets, instance, h, slack, alertmanager, gate);
+  }
+
+  public DaemonConfig withSlack(TriggerConfig.Slack s) {
+    return new DaemonConfig(kafka, engine, tickets, instance, http, s, alertmanager, gate);
+  }
+
+  public DaemonConfig withAlertmanager(TriggerConfig.Alertmanager a) {
+    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, a, gate);
+  }
+
+  public DaemonConfig withGate(TriggerConfig.Gate g) {
+    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, g);
+  }
 
   /**
    * @param properties        any Kafka client property, passed through ({@code kafka.properties.*})

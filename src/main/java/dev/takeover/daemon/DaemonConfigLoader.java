@@ -91,7 +91,49 @@ public final class DaemonConfigLoader {
     DaemonConfig.Tickets tickets = new DaemonConfig.Tickets(get(Settings.MAX_BYTES, values), get(Settings.TICK, values),
         get(Settings.RETENTION, values));
     String instance = get(Settings.INSTANCE, values);
-    return new DaemonConfig(kafka, engine, tickets, instance.isEmpty() ? hostName(env) : instance);
+    TriggerConfig.Http http = new TriggerConfig.Http(get(Settings.HTTP_HOST, values), get(Settings.HTTP_PORT, values),
+        get(Settings.HTTP_MAX_BODY_BYTES, values), secret(Settings.HTTP_API_TOKEN, Settings.HTTP_API_TOKEN_FILE, values));
+    TriggerConfig.Slack slack = new TriggerConfig.Slack(
+        secret(Settings.SLACK_SIGNING_SECRET, Settings.SLACK_SIGNING_SECRET_FILE, values),
+        Set.copyOf(get(Settings.SLACK_ALLOWED_USERS, values)), Set.copyOf(get(Settings.SLACK_ALLOWED_CHANNELS, values)),
+        get(Settings.SLACK_WEBHOOK_URL, values));
+    TriggerConfig.Alertmanager alertmanager = new TriggerConfig.Alertmanager(
+        Set.copyOf(get(Settings.ALERT_NAMES, values)), get(Settings.ALERT_NODE_LABELS, values),
+        get(Settings.ALERT_ACTION, values));
+    TriggerConfig.Gate gate = new TriggerConfig.Gate(get(Settings.GATE_PROMETHEUS_URL, values),
+        get(Settings.GATE_ALERTS, values), get(Settings.GATE_INTERVAL, values));
+    return new DaemonConfig(kafka, engine, tickets, instance.isEmpty() ? hostName(env) : instance, http, slack,
+        alertmanager, gate);
+  }
+
+  /**
+   * A secret given as a value (best from the environment, out of a Kubernetes Secret) or as a file (a mounted
+   * Secret), not both. The file is read here, once: its content never appears in an error, only its path.
+   */
+  private static String secret(Settings.Setting<String> value, Settings.Setting<String> file, Map<String, Value> values) {
+    String given = get(value, values).trim();
+    String path = get(file, values).trim();
+    if (path.isEmpty()) {
+      return given;
+    }
+    if (!given.isEmpty()) {
+      throw new ConfigError(label(value, values) + " and " + label(file, values) + ": both set; set only one");
+    }
+    try {
+      String read = java.nio.file.Files.readString(Path.of(path), StandardCharsets.UTF_8).trim();
+      if (read.isEmpty()) {
+        throw new ConfigError(label(file, values) + ": " + path + " is empty");
+      }
+      return read;
+    } catch (IOException | java.io.UncheckedIOException | java.nio.file.InvalidPathException e) {
+      throw new ConfigError(label(file, values) + ": could not read " + path + " ("
+          + e.getClass().getSimpleName().replace("Exception", "") + ")");
+    }
+  }
+
+  private static String label(Settings.Setting<?> setting, Map<String, Value> values) {
+    Value v = values.get(setting.key());
+    return v == null ? setting.key() : v.label(setting.key());
   }
 
   private static Future<JsonObject> read(Vertx vertx, Path file) {
@@ -190,6 +232,10 @@ public final class DaemonConfigLoader {
         }
       } else if (Settings.byKey(key) == null) {
         throw new ConfigError(key + ": unknown setting" + guess(key));
+      } else if (value instanceof JsonArray list && Settings.LISTS.contains(key)) {
+        List<String> items = new java.util.ArrayList<>();
+        list.forEach(item -> items.add(scalar(key, item)));
+        values.put(key, new Value(String.join(",", items), null));
       } else if (value != null) {
         values.put(key, new Value(scalar(key, value), null));
       }

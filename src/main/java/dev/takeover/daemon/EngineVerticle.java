@@ -3,6 +3,9 @@ package dev.takeover.daemon;
 import dev.takeover.config.EngineConfig;
 import dev.takeover.engine.Engine;
 import dev.takeover.engine.EvictedEarlier;
+import dev.takeover.engine.events.EngineEvent;
+import dev.takeover.engine.plan.Plan;
+import dev.takeover.engine.plan.PlanOptions;
 import dev.takeover.engine.events.EventStream;
 import dev.takeover.kube.Kube;
 import dev.takeover.schedule.StoredTickets;
@@ -32,6 +35,9 @@ public final class EngineVerticle extends VerticleBase {
   public static final String RUN = "takeover.engine.run";
   public static final String CANCEL = "takeover.engine.cancel";
   public static final String HOLD = "takeover.engine.hold";
+  /** Body {@code {"node", "options": {deleteEmptyDirData, force, allowLocalVolumes, allowControlPlane}}}: replies
+   *  the plan of a run on the node now, read only ({@link #planJson}); fails 404 for a node the cluster lacks. */
+  public static final String PLAN = "takeover.engine.plan";
   private static final Logger LOG = LoggerFactory.getLogger(EngineVerticle.class);
 
   private final Kube kube;
@@ -52,6 +58,7 @@ public final class EngineVerticle extends VerticleBase {
       vertx.eventBus().<JsonObject>consumer(RUN, this::run);
       vertx.eventBus().<JsonObject>consumer(CANCEL, m -> engine.cancel(m.body().getString("runId"),
           m.body().getString("why", "cancelled")).onComplete(ar -> m.reply(ar.succeeded() && ar.result())));
+      vertx.eventBus().<JsonObject>consumer(PLAN, this::plan);
       vertx.eventBus().<JsonObject>consumer(HOLD, m -> engine.hold(m.body().getString("runId"),
           m.body().getBoolean("held", true))
           .onComplete(ar -> m.reply(ar.succeeded() && ar.result())));
@@ -77,6 +84,36 @@ public final class EngineVerticle extends VerticleBase {
     engine.submit(ticket, new Engine.RunControl(runId, msg.body().getBoolean("resumed", false), earlier))
         .onFailure(e -> LOG.error("{}: the engine broke: {}", runId, e.toString()));
     msg.reply(runId);
+  }
+
+  private void plan(Message<JsonObject> msg) {
+    String node = msg.body().getString("node");
+    JsonObject o = msg.body().getJsonObject("options", new JsonObject());
+    PlanOptions options = PlanOptions.defaults().withDeleteEmptyDirData(o.getBoolean("deleteEmptyDirData", false))
+        .withForce(o.getBoolean("force", false)).withAllowLocalVolumes(o.getBoolean("allowLocalVolumes", false))
+        .withAllowControlPlane(o.getBoolean("allowControlPlane", false));
+    engine.plan(node, options).onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(planJson(node, ar.result(), clock.instant()));
+      } else if (ar.cause() instanceof java.util.NoSuchElementException missing) {
+        msg.fail(404, missing.getMessage());
+      } else {
+        msg.fail(503, "the plan could not be made: " + Daemon.oneLine(ar.cause()));
+      }
+    });
+  }
+
+  /**
+   * A plan as JSON: {@code node}, {@code summary} (one line), {@code refused}, and the pods, warnings and refusals
+   * as in the engine's {@code takeover.plan.ready} event.
+   */
+  public static JsonObject planJson(String node, Plan plan, java.time.Instant at) {
+    JsonObject fields = new EngineEvent.PlanReady(null, at, plan).fields();
+    String summary = plan.toEvict().size() + " to evict (" + plan.toConfirm().size() + " StatefulSet to confirm), "
+        + plan.toDelete().size() + " to delete, " + plan.leftAlone().size() + " left alone"
+        + (plan.refused() ? "; refused: " + plan.refusals().stream().map(dev.takeover.engine.plan.Refusal::message)
+            .collect(java.util.stream.Collectors.joining("; ")) : "");
+    return fields.put("node", node).put("refused", plan.refused()).put("summary", summary).put("at", at.toString());
   }
 
   @Override

@@ -34,7 +34,8 @@ final class Settings {
   static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
   static final Map<String, String> DEFAULT_PROPERTIES = Map.of(BOOTSTRAP_SERVERS, "localhost:9092");
   /** Keys whose value is a mapping of further keys. */
-  static final Set<String> SECTIONS = Set.of("daemon", "kafka", "kafka.topics", "engine", "tickets");
+  static final Set<String> SECTIONS = Set.of("daemon", "kafka", "kafka.topics", "engine", "tickets", "http", "slack",
+      "alertmanager", "gate");
 
   private static final EngineConfig ENGINE = EngineConfig.defaults();
 
@@ -64,9 +65,38 @@ final class Settings {
   static final Setting<Duration> RETENTION = new Setting<>("tickets.retention", DaemonConfig.Tickets.RETENTION,
       Settings::positiveDuration);
 
+  static final Setting<String> HTTP_HOST = new Setting<>("http.host", "0.0.0.0", Settings::required);
+  static final Setting<Integer> HTTP_PORT = new Setting<>("http.port", 8080, Settings::port);
+  static final Setting<Integer> HTTP_MAX_BODY_BYTES = new Setting<>("http.maxBodyBytes", 65536, atLeast(1024));
+  static final Setting<String> HTTP_API_TOKEN = new Setting<>("http.apiToken", "", text -> text);
+  static final Setting<String> HTTP_API_TOKEN_FILE = new Setting<>("http.apiTokenFile", "", text -> text);
+  static final Setting<String> SLACK_SIGNING_SECRET = new Setting<>("slack.signingSecret", "", text -> text);
+  static final Setting<String> SLACK_SIGNING_SECRET_FILE = new Setting<>("slack.signingSecretFile", "", text -> text);
+  static final Setting<List<String>> SLACK_ALLOWED_USERS = new Setting<>("slack.allowedUsers", List.of(), Settings::list);
+  static final Setting<List<String>> SLACK_ALLOWED_CHANNELS =
+      new Setting<>("slack.allowedChannels", List.of(), Settings::list);
+  static final Setting<String> SLACK_WEBHOOK_URL = new Setting<>("slack.webhookUrl", "", Settings::urlOrEmpty);
+  static final Setting<List<String>> ALERT_NAMES = new Setting<>("alertmanager.alertNames",
+      List.of("NodeMaintenanceRequired"), Settings::list);
+  static final Setting<List<String>> ALERT_NODE_LABELS = new Setting<>("alertmanager.nodeLabels",
+      List.of("node", "instance"), Settings::list);
+  static final Setting<String> ALERT_ACTION = new Setting<>("alertmanager.action", "takeover", Settings::alertAction);
+  static final Setting<String> GATE_PROMETHEUS_URL = new Setting<>("gate.prometheusUrl", "", Settings::urlOrEmpty);
+  static final Setting<String> GATE_ALERTS = new Setting<>("gate.alerts", ".*", Settings::regex);
+  static final Setting<Duration> GATE_INTERVAL = new Setting<>("gate.interval", Duration.ofMinutes(1),
+      Settings::positiveDuration);
+
+  /** Settings whose value may be a YAML list (or, in the file or the environment, one comma-separated line). */
+  static final Set<String> LISTS = Set.of(SLACK_ALLOWED_USERS.key(), SLACK_ALLOWED_CHANNELS.key(), ALERT_NAMES.key(),
+      ALERT_NODE_LABELS.key());
+  /** Settings whose value is a secret: never shown in an error. */
+  static final Set<String> SECRETS = Set.of(HTTP_API_TOKEN.key(), SLACK_SIGNING_SECRET.key(), SLACK_WEBHOOK_URL.key());
+
   static final List<Setting<?>> ALL = List.of(INSTANCE, TICKETS_TOPIC, EVENTS_TOPIC, DEAD_LETTERS_TOPIC, STATE_TOPIC,
       GROUP_ID, PARTITIONS, REPLICATION_FACTOR, MAX_NODES_IN_MAINTENANCE, DRAIN_TIMEOUT, CONFIRM_TIMEOUT, ON_FAILURE,
-      RELIST_PERIOD, KUBE_WORKERS, MAX_BYTES, TICK, RETENTION);
+      RELIST_PERIOD, KUBE_WORKERS, MAX_BYTES, TICK, RETENTION, HTTP_HOST, HTTP_PORT, HTTP_MAX_BODY_BYTES, HTTP_API_TOKEN,
+      HTTP_API_TOKEN_FILE, SLACK_SIGNING_SECRET, SLACK_SIGNING_SECRET_FILE, SLACK_ALLOWED_USERS, SLACK_ALLOWED_CHANNELS,
+      SLACK_WEBHOOK_URL, ALERT_NAMES, ALERT_NODE_LABELS, ALERT_ACTION, GATE_PROMETHEUS_URL, GATE_ALERTS, GATE_INTERVAL);
 
   private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
   private static final Pattern INSTANCE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,252}");
@@ -192,6 +222,52 @@ final class Settings {
       throw new IllegalArgumentException("must be more than zero, got " + text);
     }
     return d;
+  }
+
+  private static Integer port(String text) {
+    int n = wholeNumber(text);
+    if (n < 0 || n > 65535) {
+      throw new IllegalArgumentException("must be a port number from 0 to 65535, got " + n);
+    }
+    return n;
+  }
+
+  /** A comma-separated line (the loader joins a YAML list into one) to its non-blank items, trimmed. */
+  private static List<String> list(String text) {
+    return java.util.Arrays.stream(text.split(",")).map(String::trim).filter(item -> !item.isEmpty()).toList();
+  }
+
+  /** Never quotes the text: a webhook URL is a secret (whoever has it posts to the channel). */
+  private static String urlOrEmpty(String text) {
+    if (text.isEmpty()) {
+      return text;
+    }
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(text);
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("is not a URL");
+    }
+    if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+      throw new IllegalArgumentException("must be an http or https URL with a host");
+    }
+    return text;
+  }
+
+  private static String alertAction(String text) {
+    if (!Set.of("takeover", "drain", "plan").contains(text)) {
+      throw new IllegalArgumentException("must be takeover, drain or plan, got '" + text + "'");
+    }
+    return text;
+  }
+
+  private static String regex(String text) {
+    try {
+      Pattern.compile(text);
+      return text;
+    } catch (java.util.regex.PatternSyntaxException e) {
+      throw new IllegalArgumentException("is not a regular expression: " + e.getDescription());
+    }
   }
 
   private static FailurePolicy failurePolicy(String text) {

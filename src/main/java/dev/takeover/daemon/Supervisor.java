@@ -65,6 +65,20 @@ final class Supervisor {
     return done.future();
   }
 
+  /**
+   * Deploys a part whose first start must succeed (the HTTP server: a port in use is a setting to fix, not a wait),
+   * failing with its cause; once up, it is kept up like the others.
+   */
+  Future<Void> deployOrFail(String name, Supplier<Deployable> make) {
+    Part part = new Part(name, make, true);
+    return vertx.deployVerticle(watched(part, make.get())).map(id -> {
+      part.deploymentId = id;
+      parts.add(part);
+      LOG.info("{} started", name);
+      return (Void) null;
+    });
+  }
+
   /** How many times a part was restarted after failing (for the tests and the log). */
   int restarts(String name) {
     return parts.stream().filter(p -> p.name.equals(name)).mapToInt(p -> p.restarts).sum();

@@ -8,6 +8,9 @@ import dev.takeover.engine.drain.Drain;
 import dev.takeover.engine.drain.Evictor;
 import dev.takeover.engine.events.EngineEvent;
 import dev.takeover.engine.events.EventStream;
+import dev.takeover.engine.plan.Plan;
+import dev.takeover.engine.plan.PlanOptions;
+import dev.takeover.engine.plan.Planner;
 import dev.takeover.kube.Kube;
 import dev.takeover.kube.ListWatches;
 import dev.takeover.ticket.Ticket;
@@ -92,6 +95,20 @@ public final class Engine implements AutoCloseable {
     Promise<Outcome> done = Promise.promise();
     parts.context().runOnContext(v -> runOnContext(ticket, control).onComplete(done));
     return done.future();
+  }
+
+  /**
+   * The plan of a run on {@code node} now, read only (what {@code --dry-run} prints): nothing is written, no run is
+   * started, and the maintenance limit is counted as for a run. Fails when the node cannot be read.
+   */
+  public Future<Plan> plan(String node, PlanOptions options) {
+    Promise<Plan> planned = Promise.promise();
+    parts.context().runOnContext(v -> parts.reader().read(node)
+        .map(view -> Planner.plan(view, options.withMaxNodesInMaintenance(parts.config().maxNodesInMaintenance())))
+        .recover(e -> Future.failedFuture(e instanceof Run.Stopped
+            ? new java.util.NoSuchElementException("node " + node + " is not in the cluster") : e))
+        .onComplete(planned));
+    return planned.future();
   }
 
   /**

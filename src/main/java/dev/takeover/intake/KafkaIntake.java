@@ -1,6 +1,5 @@
 package dev.takeover.intake;
 
-import dev.takeover.cluster.ClusterWatch;
 import dev.takeover.daemon.DaemonConfig;
 import dev.takeover.schedule.SchedulerVerticle;
 import dev.takeover.schedule.StoredTickets;
@@ -162,7 +161,7 @@ public final class KafkaIntake extends VerticleBase {
     String from = r.topic() + "-" + r.partition() + "@" + r.offset();
     TicketJson.Result parsed;
     try {
-      parsed = json.parse(r.value(), r.key(), "kafka", clock.instant());
+      parsed = json.parse(r.value(), r.key(), TicketPublisher.sourceOf(r.headers()), clock.instant());
     } catch (RuntimeException e) {
       parsed = new TicketJson.Invalid(new Rejection("internal", "the ticket could not be read: " + e.getClass().getSimpleName()));
     }
@@ -179,29 +178,14 @@ public final class KafkaIntake extends VerticleBase {
 
   /** Null when the node may be worked on; the rejection otherwise. Waits for the cluster view's first list. */
   private Future<Rejection> checkNode(Ticket t, java.time.Instant giveUp) {
-    if (t.kind() == Ticket.Kind.CANCEL || t.kind() == Ticket.Kind.RELEASE) {
-      return Future.succeededFuture(null);
-    }
-    return vertx.eventBus().<JsonObject>request(ClusterWatch.NODE, t.node(), new DeliveryOptions().setSendTimeout(10_000))
-        .map(reply -> {
-          JsonObject facts = reply.body();
-          if (facts == null) {
-            return new Rejection("unknown-node", "node " + t.node() + " is not in the cluster");
-          }
-          if (facts.getBoolean("controlPlane", false) && !t.options().allowControlPlane()) {
-            return new Rejection("control-plane", "node " + t.node() + " is a control-plane node"
-                + " (set options.allowControlPlane to take it out anyway)");
-          }
-          return (Rejection) null;
-        })
-        .recover(e -> {
-          if (clock.instant().isAfter(giveUp) || stopping) {
-            // The engine checks the node again when the run starts: the ticket is not held forever.
-            LOG.warn("ticket {}: node {} not checked, the cluster view did not answer: {}", t.id(), t.node(), e.getMessage());
-            return Future.succeededFuture(null);
-          }
-          return later(1000).compose(v -> checkNode(t, giveUp));
-        });
+    return NodeCheck.check(vertx, t).recover(e -> {
+      if (clock.instant().isAfter(giveUp) || stopping) {
+        // The engine checks the node again when the run starts: the ticket is not held forever.
+        LOG.warn("ticket {}: node {} not checked, the cluster view did not answer: {}", t.id(), t.node(), e.getMessage());
+        return Future.succeededFuture(null);
+      }
+      return later(1000).compose(v -> checkNode(t, giveUp));
+    });
   }
 
   /** Null once the scheduler has recorded the ticket (or knew it); a rejection it gave; retries while it cannot answer. */
