@@ -37,6 +37,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class DaemonDemo {
   static final String TICKET = "CHG-1042";
+  /** The demo's secrets: written into its settings and printed in its curl commands (a demo has nothing to hide). */
+  static final String API_TOKEN = "demo-api-token";
+  static final String SLACK_SECRET = "demo-signing-secret";
+  static final String SLACK_USER = "U0DEMO";
+  static final String SLACK_CHANNEL = "C0DEMO";
   private static final Set<String> LAST = Set.of("completed", "failed", "cancelled", "expired", "rejected");
 
   /** The running broker, daemon and event printer; closing stops them, newest first. */
@@ -63,11 +68,11 @@ final class DaemonDemo {
   private DaemonDemo() {}
 
   /** Starts the broker and the daemon against {@code cluster}; the daemon's settings are written to {@code config}. */
-  static Parts start(SimulatedCluster cluster, Path kubeconfig, Path config, PrintStream out) {
+  static Parts start(SimulatedCluster cluster, Path kubeconfig, Path config, int httpPort, PrintStream out) {
     long t0 = System.nanoTime();
     KafkaClusterTestKit broker = quietly(TestBroker::start);
     try {
-      writeConfig(config, broker.bootstrapServers());
+      writeConfig(config, broker.bootstrapServers(), httpPort < 0 ? (free(8080) ? 8080 : 0) : httpPort);
       out.printf(java.util.Locale.ROOT, "Kafka broker (KRaft, Kafka's test kit) at %s, up in %.1f s%n",
           broker.bootstrapServers(), (System.nanoTime() - t0) / 1e9);
       out.println("$ java -jar target/takeover.jar daemon --config " + config + " --kubeconfig " + kubeconfig);
@@ -80,8 +85,9 @@ final class DaemonDemo {
       } catch (DaemonCommand.NotStarted e) {
         throw new IllegalStateException("the daemon did not start: " + e.getMessage());
       }
-      out.printf(java.util.Locale.ROOT, "Daemon up in %.1f s: reading %s, writing %s%n%n", (System.nanoTime() - t1) / 1e9,
-          daemon.config().kafka().topics().tickets(), daemon.config().kafka().topics().events());
+      out.printf(java.util.Locale.ROOT, "Daemon up in %.1f s: reading %s, writing %s; HTTP on http://127.0.0.1:%d%n%n",
+          (System.nanoTime() - t1) / 1e9, daemon.config().kafka().topics().tickets(),
+          daemon.config().kafka().topics().events(), daemon.daemon().httpPort());
       return new Parts(broker, daemon, new EventFollower(broker.bootstrapServers(),
           daemon.config().kafka().topics().events(), out), config);
     } catch (RuntimeException e) {
@@ -110,7 +116,15 @@ final class DaemonDemo {
         + "\",\"requestedBy\":\"demo\",\"reason\":\"maintenance of the seed, 12.3\"" + options + "}";
   }
 
-  private static void writeConfig(Path file, String bootstrap) {
+  private static boolean free(int port) {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static void writeConfig(Path file, String bootstrap, int httpPort) {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
       Files.writeString(file, """
@@ -125,7 +139,15 @@ final class DaemonDemo {
             relistPeriod: PT2S
           tickets:
             tick: PT0.2S
-          """.formatted(bootstrap), StandardCharsets.UTF_8);
+          http:
+            host: 127.0.0.1
+            port: %d
+            apiToken: "%s"
+          slack:
+            signingSecret: "%s"
+            allowedUsers: [%s]
+            allowedChannels: [%s]
+          """.formatted(bootstrap, httpPort, API_TOKEN, SLACK_SECRET, SLACK_USER, SLACK_CHANNEL), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }

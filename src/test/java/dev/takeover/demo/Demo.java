@@ -111,7 +111,7 @@ public final class Demo {
           o.pdb() ? "; PodDisruptionBudget mysql (minAvailable 1)" : "");
       if (!o.oneShot()) {
         Path config = kubeconfig.resolveSibling("takeover.yaml");
-        parts = DaemonDemo.start(cluster, kubeconfig, config, out);
+        parts = DaemonDemo.start(cluster, kubeconfig, config, o.httpPort(), out);
       }
       out.println();
       Views.pods(cluster.client(), out);
@@ -188,6 +188,15 @@ public final class Demo {
           + topics.tickets() + " -P -k " + other + "      # moves mysql-0 back");
       out.println("  kcat -b " + b + " -t " + topics.deadLetters() + " -C -o beginning -e -f '%k %h %s\\n'"
           + "      # what was refused, and why");
+      String url = "http://127.0.0.1:" + parts.daemon().daemon().httpPort();
+      out.println("HTTP at " + url + " (API token " + DaemonDemo.API_TOKEN + "):");
+      out.println("  curl -s -H 'Authorization: Bearer " + DaemonDemo.API_TOKEN + "' -d '"
+          + DaemonDemo.ticket("CHG-1044", o.node(), null) + "' " + url + "/api/v1/tickets      # a ticket over HTTP");
+      out.println("  curl -s -H 'Authorization: Bearer " + DaemonDemo.API_TOKEN + "' " + url
+          + "/api/v1/tickets/CHG-1042      # its state and history");
+      out.println("  curl -s -H 'Authorization: Bearer " + DaemonDemo.API_TOKEN + "' " + url + "/api/v1/nodes/"
+          + other + "/plan      # what a run would do");
+      out.println("  curl -s " + url + "/readyz; curl -s " + url + "/metrics | grep ^takeover_      # probes, metrics");
       out.println("  The daemon's settings: " + parts.config());
     } else {
       out.println("  java -jar target/takeover.jar run --node " + other + "      # moves mysql-0 back");

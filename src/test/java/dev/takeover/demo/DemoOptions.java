@@ -16,9 +16,10 @@ import java.util.List;
  * @param port         the API server's port (0: any free one)
  * @param kubeconfig   where to write the kubeconfig of the simulated cluster (the daemon's settings go beside it)
  * @param oneShot      run the command line ({@code takeover run}) instead of the daemon with a broker
+ * @param httpPort     the daemon's HTTP port (-1: 8080 when free, else any free one; 0: any free one)
  */
 record DemoOptions(String node, int extraPods, boolean pdb, String drainTimeout, boolean keepRunning, int port,
-                   Path kubeconfig, boolean help, boolean oneShot) {
+                   Path kubeconfig, boolean help, boolean oneShot, int httpPort) {
 
   static final String USAGE = """
       Usage: mvn -q -Pdemo package [-Ddemo.args="OPTIONS"]
@@ -39,6 +40,8 @@ record DemoOptions(String node, int extraPods, boolean pdb, String drainTimeout,
         --one-shot           no broker, no daemon: the command line (takeover run) does the takeover
         --port N             port of the simulated API server on 127.0.0.1 (default: a free one)
         --kubeconfig PATH    where to write its kubeconfig (default target/demo/kubeconfig)
+        --http-port N        the daemon's HTTP port (API, Slack, Alertmanager, metrics; default 8080 when
+                             free, else any free one; 0: any free one)
         --help               this text
       Exit code: the run's (0 done, 1 failed, 3 refused or rejected), 2 for wrong options.
       """;
@@ -49,6 +52,7 @@ record DemoOptions(String node, int extraPods, boolean pdb, String drainTimeout,
     boolean pdb = false, keep = false, help = false, oneShot = false;
     String drainTimeout = null;
     int port = 0;
+    int httpPort = -1;
     Path kubeconfig = Path.of("target", "demo", "kubeconfig");
     Deque<String> in = new ArrayDeque<>(args);
     while (!in.isEmpty()) {
@@ -65,6 +69,7 @@ record DemoOptions(String node, int extraPods, boolean pdb, String drainTimeout,
         case "--one-shot" -> oneShot = true;
         case "--port" -> port = number(arg, value(arg, in));
         case "--kubeconfig" -> kubeconfig = Path.of(value(arg, in));
+        case "--http-port" -> httpPort = number(arg, value(arg, in));
         case "--help", "-h" -> help = true;
         default -> throw new IllegalArgumentException("unknown option " + arg);
       }
@@ -72,7 +77,7 @@ record DemoOptions(String node, int extraPods, boolean pdb, String drainTimeout,
     if (pdb && drainTimeout == null) {
       drainTimeout = "15s";
     }
-    return new DemoOptions(node, extra, pdb, drainTimeout, keep, port, kubeconfig, help, oneShot);
+    return new DemoOptions(node, extra, pdb, drainTimeout, keep, port, kubeconfig, help, oneShot, httpPort);
   }
 
   private static String value(String option, Deque<String> in) {

@@ -8,11 +8,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,43 +29,17 @@ class KcatOnDemoTest {
   @TempDir
   Path dir;
 
-  static boolean kcat() {
-    for (String p : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      if (Files.isExecutable(Path.of(p, "kcat"))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** The printed command of the line that has {@code marker}, without its trailing comment. */
-  private static String command(String printed, String marker) {
-    String line = printed.lines().filter(l -> l.contains(marker)).findFirst()
-        .orElseThrow(() -> new AssertionError("no line with '" + marker + "' in:\n" + printed));
-    int comment = line.indexOf("      #");
-    return (comment < 0 ? line : line.substring(0, comment)).trim();
-  }
-
-  private static String shell(String command) throws Exception {
-    Process p = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
-    byte[] bytes = p.getInputStream().readAllBytes();
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), command + " did not finish");
-    String text = new String(bytes, StandardCharsets.UTF_8);
-    assertEquals(0, p.exitValue(), command + ":\n" + text);
-    return text;
-  }
-
   @Test
   void the_printed_kcat_commands_publish_a_ticket_follow_its_events_and_show_dead_letters() throws Exception {
-    Assumptions.assumeTrue(kcat(), "kcat not on PATH (Debian package kcat): skipping the kcat commands of the demo");
+    Assumptions.assumeTrue(PrintedCommands.onPath("kcat"), "kcat not on PATH (Debian package kcat): skipping the kcat commands of the demo");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (Demo.Session session = Demo.start(DemoOptions.parse(List.of("--keep-running", "--kubeconfig",
         dir.resolve("kubeconfig").toString())), new PrintStream(out, true, StandardCharsets.UTF_8), System.err)) {
       String printed = out.toString(StandardCharsets.UTF_8);
       assertEquals(0, session.exitCode(), printed);
 
-      shell(command(printed, "# moves mysql-0 back"));
-      String follow = command(printed, "# follow the events");
+      PrintedCommands.shell(PrintedCommands.command(printed, "# moves mysql-0 back"));
+      String follow = PrintedCommands.command(printed, "# follow the events");
       Process kcat = new ProcessBuilder("bash", "-c", "exec " + follow).redirectErrorStream(true).start();
       List<String> lines = new ArrayList<>();
       try (BufferedReader r = new BufferedReader(new InputStreamReader(kcat.getInputStream(), StandardCharsets.UTF_8))) {
@@ -99,13 +71,13 @@ class KcatOnDemoTest {
       assertEquals("kube-node02", session.cluster().client().pods().inNamespace("default").withName("mysql-0").get()
           .getSpec().getNodeName());
 
-      String publish = command(printed, "# moves mysql-0 back");
+      String publish = PrintedCommands.command(printed, "# moves mysql-0 back");
       String bootstrap = publish.substring(publish.indexOf("kcat -b ") + 8).split(" ")[0];
-      shell("echo 'not json' | kcat -b " + bootstrap + " -t takeover.tickets -P -k kube-node01");
-      String dlq = command(printed, "# what was refused");
+      PrintedCommands.shell("echo 'not json' | kcat -b " + bootstrap + " -t takeover.tickets -P -k kube-node01");
+      String dlq = PrintedCommands.command(printed, "# what was refused");
       String refused = "";
       for (int i = 0; i < 60 && !refused.contains("takeover.error=not-json"); i++) {
-        refused = shell(dlq); // -e: reads what is there and exits; polled until the dead letter is there
+        refused = PrintedCommands.shell(dlq); // -e: reads what is there and exits; polled until the dead letter is there
       }
       assertTrue(refused.contains("takeover.error=not-json"), refused);
       assertTrue(refused.contains("not json"), refused);

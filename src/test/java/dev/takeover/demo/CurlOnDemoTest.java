@@ -1,0 +1,53 @@
+package dev.takeover.demo;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import static dev.takeover.demo.PrintedCommands.command;
+import static dev.takeover.demo.PrintedCommands.shell;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The curl commands the kept-running demo prints (and the README shows), run as written by a shell: a ticket over
+ * HTTP, its state, a node's plan, the probes and the metrics. Skipped where curl is not installed.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class CurlOnDemoTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void the_printed_curl_commands_post_a_ticket_read_its_state_and_plan_and_scrape_the_metrics() throws Exception {
+    Assumptions.assumeTrue(PrintedCommands.onPath("curl"), "curl not on PATH: skipping the curl commands of the demo");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (Demo.Session session = Demo.start(DemoOptions.parse(List.of("--keep-running", "--http-port", "0",
+        "--kubeconfig", dir.resolve("kubeconfig").toString())), new PrintStream(out, true, StandardCharsets.UTF_8),
+        System.err)) {
+      String printed = out.toString(StandardCharsets.UTF_8);
+      assertEquals(0, session.exitCode(), printed);
+
+      JsonObject taken = new JsonObject(shell(command(printed, "# a ticket over HTTP")));
+      assertEquals("CHG-1044", taken.getString("ticket"), taken.encode());
+      JsonObject state = new JsonObject(shell(command(printed, "# its state and history")));
+      assertEquals("done", state.getString("state"), state.encode());
+      assertTrue(state.getJsonArray("history").stream().map(e -> ((JsonObject) e).getString("type")).toList()
+          .contains("completed"), state.encode());
+      JsonObject plan = new JsonObject(shell(command(printed, "# what a run would do")));
+      assertTrue(plan.getString("summary").contains("to evict"), plan.encode());
+      String probes = shell(command(printed, "# probes, metrics"));
+      assertTrue(probes.contains("\"ready\":true"), probes);
+      assertTrue(probes.contains("takeover_http_requests_total"), probes);
+    }
+  }
+}
