@@ -60,7 +60,7 @@ class ProductionJarIT {
         String name = e.nextElement().getName();
         if (name.startsWith("dev/takeover/sim/") || name.startsWith("dev/takeover/demo/")
             || name.startsWith("dev/takeover/scenarios/") || name.startsWith("io/fabric8/mockwebserver/")
-            || name.startsWith("io/fabric8/kubernetes/client/server/mock/") || name.endsWith("Test.class")
+            || name.startsWith("io/fabric8/kubernetes/client/server/mock/") || name.endsWith("Test.class") && !name.startsWith("io/prometheus/metrics/shaded/") // protobuf's own, shaded
             || name.equals("logback-test.xml")
             // Kafka's broker and its test kit (the demo's and the tests' broker): the daemon is only a client.
             || (name.startsWith("kafka/") && name.endsWith(".class")) || name.startsWith("org/apache/kafka/common/test/")
@@ -79,15 +79,17 @@ class ProductionJarIT {
     try (SimulatedCluster cluster = Seed.cluster(SimTiming.fast())) {
       Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
       Path config = dir.resolve("takeover.yaml");
+      int port = freePort();
       Files.writeString(config, String.join("\n", "kafka:", "  properties:",
           "    bootstrap.servers: \"" + TestBroker.bootstrap() + "\"", "  topics:", "    tickets: " + prefix + ".tickets",
           "    events: " + prefix + ".events", "    deadLetters: " + prefix + ".dlq", "    state: " + prefix + ".state",
-          "  groupId: " + prefix, ""));
+          "  groupId: " + prefix, "http:", "  host: 127.0.0.1", "  port: " + port, ""));
       Path out = dir.resolve("daemon-out.txt");
       Path err = dir.resolve("daemon-err.txt");
-      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-          JAR.toString(), "daemon", "--config", config.toString(), "--kubeconfig", kubeconfig.toString())
-          .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+          JAR.toString(), "daemon", "--config", config.toString(), "--kubeconfig", kubeconfig.toString());
+      builder.environment().put("TAKEOVER_HTTP_API_TOKEN", CANARY);
+      Process p = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
       try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
           TestBroker.bootstrap(), "acks", "all"), new StringSerializer(), new StringSerializer());
            KafkaConsumer<String, String> events = new KafkaConsumer<>(Map.of("bootstrap.servers", TestBroker.bootstrap(),
@@ -108,14 +110,37 @@ class ProductionJarIT {
         assertTrue(types.contains("dev.takeover.ticket.completed"), types + "\n" + Files.readString(err));
         assertEquals("kube-node01", cluster.client().pods().inNamespace("default").withName("mysql-0").get()
             .getSpec().getNodeName());
+        // Its HTTP server: the probes, the API behind the token given in the environment, and the metrics with
+        // Vert.x's own (the jar builds its Vertx with them).
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + port;
+        assertEquals(200, http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/healthz")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+        var state = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/tickets/CHG-1042"))
+            .header("Authorization", "Bearer " + CANARY).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, state.statusCode(), state.body());
+        assertTrue(state.body().contains("\"state\":\"done\""), state.body());
+        String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.contains("vertx_http_server_requests_total"), "Vert.x metrics are on");
+        assertTrue(metrics.contains("process_cpu_usage"), "process metrics are on");
         p.destroy(); // SIGTERM, as Kubernetes sends to a pod
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the daemon ends on SIGTERM");
         // 143 = 128 + SIGTERM: the JVM's status after a signal, whatever the hooks did; Kubernetes reads it as a clean stop.
         assertEquals(143, p.exitValue(), Files.readString(err));
         assertFalse(Files.readString(err).contains("Exception"), Files.readString(err));
+        assertFalse((Files.readString(out) + Files.readString(err)).contains(CANARY), "the token is never logged");
       } finally {
         p.destroyForcibly();
       }
+    }
+  }
+
+  private static final String CANARY = "canary-token-3f9a1c";
+
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
     }
   }
 
