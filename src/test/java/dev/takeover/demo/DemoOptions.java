@@ -36,7 +36,7 @@ record DemoOptions(String node, int extraPods, boolean pdb, String drainTimeout,
                              shows the backoff and a failure naming the budget (drain timeout 15s)
         --drain-timeout D    drain timeout of the run (e.g. 20s, PT2M)
         --keep-running       leave the cluster, the broker and the daemon up after the run; prints how to
-                             reach them with kubectl and kcat (Ctrl-C stops them)
+                             reach them with kubectl, kcat and curl (Ctrl-C stops them)
         --one-shot           no broker, no daemon: the command line (takeover run) does the takeover
         --port N             port of the simulated API server on 127.0.0.1 (default: a free one)
         --kubeconfig PATH    where to write its kubeconfig (default target/demo/kubeconfig)
