@@ -68,7 +68,9 @@ public final class HttpServerVerticle extends VerticleBase {
     }
     table = List.copyOf(all);
     server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
-        .setMaxInitialLineLength(8192).setMaxHeaderSize(16384).setCompressionSupported(true));
+        .setMaxInitialLineLength(8192).setMaxHeaderSize(16384).setCompressionSupported(true)
+        // A client that stops sending (a slow body, an idle keep-alive) holds a connection 30 s at most.
+        .setIdleTimeout(30));
     server.requestHandler(this::handle);
     return server.listen().onSuccess(s -> {
       port = s.actualPort();

@@ -119,6 +119,10 @@ public final class TicketsApi implements Routes {
 
   private Future<Reply> plan(Request r) {
     String node = r.param("node");
+    if (!Ticket.isNodeName(node)) {
+      return Future.succeededFuture(Reply.error(400, "schema", "'" + node.substring(0, Math.min(node.length(), 64))
+          + "' is not a node name (an RFC 1123 subdomain: lower-case letters, digits, '-' and '.')"));
+    }
     JsonObject options = new JsonObject();
     for (String flag : List.of("deleteEmptyDirData", "force", "allowLocalVolumes", "allowControlPlane")) {
       options.put(flag, "true".equals(r.query(flag)));

@@ -90,6 +90,11 @@ public record Ticket(String id, String node, Kind kind, Options options, String 
     }
   }
 
+  /** Whether {@code name} could be a Node's name (what the API server accepts): checked before any lookup. */
+  public static boolean isNodeName(String name) {
+    return name != null && name.length() <= 253 && NODE_NAME.matcher(name).matches();
+  }
+
   // RFC 1123 subdomain: what the API server accepts as a Node name.
   private static final Pattern NODE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 

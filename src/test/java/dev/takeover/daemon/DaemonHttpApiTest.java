@@ -80,6 +80,9 @@ class DaemonHttpApiTest {
       assertEquals(200, plan.statusCode(), plan.body());
       assertTrue(new JsonObject(plan.body()).getString("summary").contains("to evict"), plan.body());
       assertEquals(404, get(base + "/api/v1/nodes/kube-node99/plan", TOKEN).statusCode());
+      HttpResponse<String> badName = get(base + "/api/v1/nodes/Not_A_Node/plan", TOKEN);
+      assertEquals(400, badName.statusCode(), badName.body());
+      assertEquals("schema", new JsonObject(badName.body()).getString("error"));
 
       HttpResponse<String> big = post(base + "/api/v1/tickets", TOKEN, "x".repeat(70_000));
       assertEquals(413, big.statusCode());
