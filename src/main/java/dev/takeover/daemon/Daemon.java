@@ -76,6 +76,7 @@ public final class Daemon {
         .compose(v -> p.deploy("engine", () -> new EngineVerticle(kube, config.engine(), clock), false))
         .compose(v -> p.deploy("cloudevents publisher", () -> new CloudEventsPublisher(config), true))
         .compose(v -> p.deploy("ticket log", TicketLog::new, true))
+        .compose(v -> p.deploy("metrics subscriber", () -> new dev.takeover.metrics.MetricsSubscriber(metrics), true))
         .compose(v -> {
           d.recorder = new KubeEventRecorder(kube, new EventStream(vertx));
           return p.deploy("scheduler", () -> new SchedulerVerticle(config, clock), true);

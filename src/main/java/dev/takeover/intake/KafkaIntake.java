@@ -215,7 +215,8 @@ public final class KafkaIntake extends VerticleBase {
     // Logged by the ticket log, from the rejected event, like every other event of a ticket.
     return deadLetters.send(r, why).onSuccess(v -> vertx.eventBus().publish(TicketEvent.ADDRESS,
         new TicketEvent("rejected", id, node, clock.instant(), new JsonObject().put("ticket", id)
-            .put("code", why.code()).put("reason", why.reason()).put("from", r.topic() + "-" + r.partition()
+            .put("code", why.code()).put("reason", why.reason()).put("source", TicketPublisher.sourceOf(r.headers()))
+            .put("from", r.topic() + "-" + r.partition()
                 + "@" + r.offset()).put("deadLetters", config.kafka().topics().deadLetters())).toJson()));
   }
 

@@ -33,6 +33,7 @@ public final class Metrics {
   public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
   private final PrometheusMeterRegistry registry;
+  private TakeoverMeters takeover;
 
   private Metrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
@@ -60,6 +61,14 @@ public final class Metrics {
 
   public PrometheusMeterRegistry registry() {
     return registry;
+  }
+
+  /** Takeover's own series in this registry: one set, whatever number of times the subscriber is restarted. */
+  public synchronized TakeoverMeters takeover() {
+    if (takeover == null) {
+      takeover = new TakeoverMeters(registry);
+    }
+    return takeover;
   }
 
   /** {@code GET /metrics}. */

@@ -104,7 +104,8 @@ final class Schedule {
       if (from != null && from.equals(known.from)) {
         return new Submitted.Redelivered();
       }
-      out.add(new Effect.Emit("duplicate", known, data(known).put("state", state(known))));
+      // The source of this repeat (metrics count tickets by where they came from), not of the first.
+      out.add(new Effect.Emit("duplicate", known, data(known).put("state", state(known)).put("source", t.source())));
       return new Submitted.Duplicate(known);
     }
     if (t.kind() == Ticket.Kind.CANCEL) {

@@ -33,6 +33,23 @@ public final class MovedPod {
             claims.stream().map(ClaimBinding::claim).collect(Collectors.toCollection(TreeSet::new)));
   }
 
+  /** When the pod's Ready condition last turned True (its lastTransitionTime), or null if it does not say. */
+  public static java.time.Instant readySince(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return null;
+    }
+    for (PodCondition c : pod.getStatus().getConditions()) {
+      if ("Ready".equals(c.getType()) && "True".equals(c.getStatus()) && c.getLastTransitionTime() != null) {
+        try {
+          return java.time.OffsetDateTime.parse(c.getLastTransitionTime()).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+          return null;
+        }
+      }
+    }
+    return null;
+  }
+
   public static String nodeOf(Pod pod) {
     return pod.getSpec() == null ? null : pod.getSpec().getNodeName();
   }

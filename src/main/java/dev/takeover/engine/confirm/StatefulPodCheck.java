@@ -141,7 +141,7 @@ public final class StatefulPodCheck {
 
     void done() {
       result.tryComplete(new PodMove(old, arrived.getMetadata().getUid(), fromNode, MovedPod.nodeOf(arrived), claims,
-          Duration.between(evictedAt, readyAt)));
+          Duration.between(evictedAt, readyAt), MovedPod.readySince(arrived)));
     }
 
     /** At the deadline: one last read of what is still awaited, then the verdict with what was last seen. */

@@ -139,14 +139,19 @@ public sealed interface EngineEvent {
     }
   }
 
-  /** A StatefulSet pod is Ready on another node with the same claims bound to the same volumes. */
+  /**
+   * A StatefulSet pod is Ready on another node with the same claims bound to the same volumes; {@code readyAt} is
+   * when its Ready condition turned True (null if the pod did not say), the event's time when Takeover confirmed it.
+   */
   record PodConfirmed(RunId run, Instant at, PodMove move) implements EngineEvent {
     public String type() { return "takeover.pod.confirmed"; }
 
     public JsonObject fields() {
       return new JsonObject().put("pod", move.pod().key()).put("oldUid", move.pod().uid())
           .put("newUid", move.newUid()).put("fromNode", move.fromNode()).put("toNode", move.toNode())
-          .put("claims", claims(move.claims())).put("timeToReadyMs", move.timeToReady().toMillis());
+          .put("claims", claims(move.claims())).put("timeToReadyMs", move.timeToReady().toMillis())
+          // The kubelet's Ready time: the metrics tell how long after it Takeover confirmed the pod.
+          .put("readyAt", move.readySince() == null ? null : move.readySince().toString());
     }
   }
 
