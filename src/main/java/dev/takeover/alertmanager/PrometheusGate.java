@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -18,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -128,11 +130,32 @@ public final class PrometheusGate implements Supplier<String> {
   private Future<String> query() {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(uri)
         .setTimeout(TIMEOUT_MS).putHeader("Accept", "application/json");
-    return client.request(options).compose(req -> req.send()).compose(this::read).map(this::held);
+    // The request's timeout is an idle one: a Prometheus that trickles its answer is cut off here as a whole.
+    Promise<String> answer = Promise.promise();
+    AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
+    long deadline = vertx.setTimer(2 * TIMEOUT_MS, t -> {
+      if (answer.tryFail("no whole answer within " + 2 * TIMEOUT_MS / 1000 + " s") && sent.get() != null) {
+        sent.get().reset();
+      }
+    });
+    client.request(options).compose(req -> {
+          sent.set(req);
+          return req.send();
+        }).compose(this::read).map(this::held)
+        .onComplete(ar -> {
+          vertx.cancelTimer(deadline);
+          if (ar.succeeded()) {
+            answer.tryComplete(ar.result());
+          } else {
+            answer.tryFail(ar.cause());
+          }
+        });
+    return answer.future();
   }
 
   private Future<Buffer> read(HttpClientResponse res) {
     if (res.statusCode() != 200) {
+      res.exceptionHandler(e -> { }); // the reset below is ours: nothing to report
       res.request().reset();
       return Future.failedFuture("it answered HTTP " + res.statusCode());
     }
