@@ -63,6 +63,7 @@ public final class Daemon {
     return p.deployOrFail("http server", () -> d.http = new HttpServerVerticle(config.http(), List.of(
             v -> new Probes(v, config),
             v -> metrics.routes(),
+            v -> new dev.takeover.alertmanager.AlertmanagerWebhook(v, config, new TicketPublisher(v, config), clock),
             v -> new TicketsApi(v, config, new TicketPublisher(v, config), clock)), metrics.httpObserver()))
         .recover(e -> Future.failedFuture(new ConfigError("http.port " + config.http().port() + " on "
             + config.http().host() + ": the HTTP server could not listen (" + oneLine(e) + ")")))

@@ -4,22 +4,22 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
 /**
- * The API's bearer token check. Compared in constant time (MessageDigest.isEqual), so the answer's timing does not
+ * The API's bearer token check (also Alertmanager's: it sends the same token). Compared in constant time (MessageDigest.isEqual), so the answer's timing does not
  * tell how much of a guess was right; the token itself is never logged or echoed.
  */
-final class BearerToken {
+public final class BearerToken {
   private final byte[] token;
 
-  BearerToken(String token) {
+  public BearerToken(String token) {
     this.token = token.getBytes(StandardCharsets.UTF_8);
   }
 
-  boolean configured() {
+  public boolean configured() {
     return token.length > 0;
   }
 
   /** Null when {@code authorization} carries the token; otherwise the reply to send. */
-  Reply refuse(String authorization) {
+  public Reply refuse(String authorization) {
     if (!configured()) {
       return Reply.error(503, "api-off", "the ticket API is off: set http.apiToken (TAKEOVER_HTTP_API_TOKEN) or "
           + "http.apiTokenFile");

@@ -27,19 +27,25 @@ import java.util.stream.Collectors;
  * <p>The rules: a run never starts outside its window, and a ticket that could not start before its window's end
  * expires. Tickets of one node run in the order they were accepted. At most {@code maxNodesInMaintenance} nodes are
  * in maintenance at once (nodes with a run or a hold of Takeover's, and nodes cordoned by anyone), and runs pass
- * plan and cordon one at a time, so two runs cannot both pass the check. A ticket for a node already under
- * maintenance joins it, and the node is uncordoned only when the last requester has released it.
+ * plan and cordon one at a time, so two runs cannot both pass the check; a configured gate holds new runs while
+ * Prometheus alerts fire. A ticket for a node already under maintenance joins it, and the node is uncordoned only
+ * when the last requester has released it.
  */
 final class Schedule {
-  private final int maxNodesInMaintenance;
+  private final StartLimits limits;
   private final Clock clock;
   private final TicketTable tickets = new TicketTable();
   /** The run between its start and the end of its cordon step: the next run waits for it. */
   private String cordoning;
 
   Schedule(int maxNodesInMaintenance, Clock clock) {
-    this.maxNodesInMaintenance = maxNodesInMaintenance;
+    this.limits = new StartLimits(maxNodesInMaintenance);
     this.clock = clock;
+  }
+
+  /** The Prometheus gate: why new runs are held now, or null (see {@link StartLimits}). */
+  void gate(java.util.function.Supplier<String> gate) {
+    limits.gate(gate);
   }
 
   /** What became of a submitted ticket. */
@@ -218,7 +224,7 @@ final class Schedule {
           } else if (!holds.isEmpty()) {
             joinHeld(e, holds, out);
           } else {
-            String blocked = limits(e, cordoned);
+            String blocked = limits.why(e, cordoned, tickets, cordoning);
             if (blocked != null) {
               waiting(e, blocked, out);
             } else {
@@ -229,22 +235,6 @@ final class Schedule {
         case CANCEL -> finish(e, "failed", "a cancel is done when it is accepted", out);
       }
     }
-  }
-
-  /** Why a new maintenance may not start now, or null. */
-  private String limits(TicketEntry e, Set<String> cordoned) {
-    if (cordoning != null) {
-      TicketEntry other = tickets.byRun(cordoning);
-      return "plan and cordon go one run at a time: waiting for " + (other == null ? cordoning
-          : "ticket " + other.id() + " on " + other.node());
-    }
-    Set<String> inMaintenance = tickets.inMaintenance(cordoned);
-    inMaintenance.remove(e.node());
-    if (inMaintenance.size() + 1 > maxNodesInMaintenance) {
-      return inMaintenance.size() + " node(s) in maintenance already (" + String.join(", ", inMaintenance)
-          + "), at most " + maxNodesInMaintenance + " at once";
-    }
-    return null;
   }
 
   private void waiting(TicketEntry e, String why, List<Effect> out) {

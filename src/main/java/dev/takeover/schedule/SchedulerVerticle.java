@@ -1,5 +1,6 @@
 package dev.takeover.schedule;
 
+import dev.takeover.alertmanager.PrometheusGate;
 import dev.takeover.cluster.ClusterWatch;
 import dev.takeover.daemon.DaemonConfig;
 import dev.takeover.daemon.EngineVerticle;
@@ -50,6 +51,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private Future<Void> effects = Future.succeededFuture();
   private Instant lastForget;
   private long ticker = -1;
+  /** Prometheus' alerts, asked before a run starts ({@code gate}); null when no gate is configured. */
+  private PrometheusGate gate;
 
   public SchedulerVerticle(DaemonConfig config, Clock clock) {
     this.config = config;
@@ -59,6 +62,10 @@ public final class SchedulerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     schedule = new Schedule(config.engine().maxNodesInMaintenance(), clock);
+    if (config.gate().configured()) {
+      gate = new PrometheusGate(vertx, config, () -> carryOut(evaluated()));
+      schedule.gate(gate);
+    }
     store = new StateStore(vertx, config);
     return store.load().compose(records -> {
       int restored = 0;
@@ -89,7 +96,17 @@ public final class SchedulerVerticle extends VerticleBase {
     if (ticker >= 0) {
       vertx.cancelTimer(ticker);
     }
+    if (gate != null) {
+      gate.close();
+    }
     return effects.transform(ar -> store.close());
+  }
+
+  /** The effects of looking at the waiting tickets now (the gate answered). */
+  private List<Effect> evaluated() {
+    List<Effect> out = new ArrayList<>();
+    schedule.evaluate(cordoned, out);
+    return out;
   }
 
   private void submit(Message<JsonObject> msg) {

@@ -195,4 +195,16 @@ final class DaemonUnderTest implements AutoCloseable {
     return new DaemonConfig(new DaemonConfig.Kafka(Map.of("bootstrap.servers", bootstrap), k.topics(), k.groupId(),
         k.partitions(), k.replicationFactor()), c.engine(), c.tickets(), c.instance());
   }
+
+  /** The ids of every ticket the events read so far tell of (read them up to a point first with awaitEvent). */
+  java.util.Set<String> ticketsSeen() {
+    java.util.Set<String> ids = new java.util.TreeSet<>();
+    seen.forEach(e -> {
+      String id = data(e).getString("ticket");
+      if (id != null) {
+        ids.add(id);
+      }
+    });
+    return ids;
+  }
 }
