@@ -90,7 +90,8 @@ public final class TriggerConfig {
    *
    * @param prometheusUrl ({@code gate.prometheusUrl}); empty: no gate
    * @param alerts        alert names that hold runs, a regular expression matched against the whole name
-   *                      ({@code gate.alerts}, default {@code .*}: any firing alert)
+   *                      ({@code gate.alerts}, default {@code .*}: any firing alert but those of
+   *                      {@code alertmanager.alertNames}, which ask for the runs)
    * @param interval      how often a held run asks again ({@code gate.interval}, default PT1M)
    */
   public record Gate(String prometheusUrl, String alerts, Duration interval) {

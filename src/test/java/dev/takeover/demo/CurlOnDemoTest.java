@@ -45,9 +45,22 @@ class CurlOnDemoTest {
           .contains("completed"), state.encode());
       JsonObject plan = new JsonObject(shell(command(printed, "# what a run would do")));
       assertTrue(plan.getString("summary").contains("to evict"), plan.encode());
+      JsonObject alerted = new JsonObject(shell(command(printed, "# an alert asks for a takeover")));
+      String alertTicket = alerted.getJsonArray("tickets").getJsonObject(0).getString("ticket");
+      assertTrue(alertTicket.startsWith("am-"), alerted.encode());
+      // The alert's run moves mysql-0 back to kube-node02: the cluster shows it.
+      session.cluster().client().pods().inNamespace("default").withName("mysql-0").waitUntilCondition(
+          CurlOnDemoTest::readyOnNode02, 90, java.util.concurrent.TimeUnit.SECONDS);
       String probes = shell(command(printed, "# probes, metrics"));
       assertTrue(probes.contains("\"ready\":true"), probes);
       assertTrue(probes.contains("takeover_http_requests_total"), probes);
+      assertTrue(probes.contains("takeover_tickets_total{result=\"accepted\",source=\"alertmanager\"} 1.0"), probes);
     }
+  }
+
+  private static boolean readyOnNode02(io.fabric8.kubernetes.api.model.Pod p) {
+    return p != null && p.getMetadata().getDeletionTimestamp() == null && "kube-node02".equals(p.getSpec().getNodeName())
+        && p.getStatus() != null && p.getStatus().getConditions() != null && p.getStatus().getConditions().stream()
+        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 }

@@ -116,6 +116,14 @@ final class DaemonDemo {
         + "\",\"requestedBy\":\"demo\",\"reason\":\"maintenance of the seed, 12.3\"" + options + "}";
   }
 
+  /** An Alertmanager notification (webhook version 4, trimmed to what Takeover reads) of one firing alert. */
+  static String alert(String node) {
+    return "{\"version\":\"4\",\"status\":\"firing\",\"receiver\":\"takeover\",\"alerts\":[{\"status\":\"firing\","
+        + "\"labels\":{\"alertname\":\"NodeMaintenanceRequired\",\"instance\":\"" + node + ":9100\"},"
+        + "\"annotations\":{\"summary\":\"disk of " + node + " is failing\"},\"startsAt\":\"2026-12-02T10:00:00Z\","
+        + "\"fingerprint\":\"d3m0a1e7f00d\"}]}";
+  }
+
   private static boolean free(int port) {
     try (java.net.ServerSocket s = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
       return true;

@@ -197,6 +197,8 @@ public final class Demo {
       out.println("  curl -s -H 'Authorization: Bearer " + DaemonDemo.API_TOKEN + "' " + url + "/api/v1/nodes/"
           + other + "/plan      # what a run would do");
       out.println("  curl -s " + url + "/readyz; curl -s " + url + "/metrics | grep ^takeover_      # probes, metrics");
+      out.println("  curl -s -H 'Authorization: Bearer " + DaemonDemo.API_TOKEN + "' -d '" + DaemonDemo.alert(other)
+          + "' " + url + "/alertmanager      # an alert asks for a takeover");
       out.println("  The daemon's settings: " + parts.config());
     } else {
       out.println("  java -jar target/takeover.jar run --node " + other + "      # moves mysql-0 back");
