@@ -63,7 +63,8 @@ public final class Daemon {
     return p.deployOrFail("http server", () -> d.http = new HttpServerVerticle(config.http(), List.of(
             v -> new Probes(v, config),
             v -> metrics.routes(),
-            v -> new TicketsApi(v, config, new TicketPublisher(v, config), clock)), metrics.httpObserver()))
+            v -> new TicketsApi(v, config, new TicketPublisher(v, config), clock),
+            v -> new dev.takeover.slack.SlackCommands(v, config, clock)), metrics.httpObserver()))
         .recover(e -> Future.failedFuture(new ConfigError("http.port " + config.http().port() + " on "
             + config.http().host() + ": the HTTP server could not listen (" + oneLine(e) + ")")))
         .compose(v -> Topics.ensure(vertx, config))
@@ -76,6 +77,7 @@ public final class Daemon {
         .compose(v -> p.deploy("engine", () -> new EngineVerticle(kube, config.engine(), clock), false))
         .compose(v -> p.deploy("cloudevents publisher", () -> new CloudEventsPublisher(config), true))
         .compose(v -> p.deploy("ticket log", TicketLog::new, true))
+        .compose(v -> p.deploy("slack notifier", () -> new dev.takeover.slack.SlackNotifier(config.slack(), clock), true))
         .compose(v -> {
           d.recorder = new KubeEventRecorder(kube, new EventStream(vertx));
           return p.deploy("scheduler", () -> new SchedulerVerticle(config, clock), true);
