@@ -31,7 +31,7 @@ import static dev.takeover.slack.BlockKit.esc;
 final class SlackTickets {
   private static final Duration CLUSTER_PATIENCE = Duration.ofMillis(1000);
   /** The plan's summary is a bonus of the answer: without it the ticket goes on all the same. */
-  private static final Duration PLAN_PATIENCE = Duration.ofMillis(1500);
+  private static final Duration PLAN_PATIENCE = Duration.ofMillis(2000);
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /** @param ticket the ticket made, or null; @param message the ephemeral answer */
@@ -104,6 +104,9 @@ final class SlackTickets {
           + esc(invalid.rejection().reason())));
     }
     Ticket t = ((TicketJson.Valid) parsed).ticket();
+    // Asked at once, beside the checks and the publishing: a plan lists the node's pods, the slowest question here.
+    Future<String> plan = t.kind() == Ticket.Kind.TAKEOVER || t.kind() == Ticket.Kind.PLAN ? planSummary(t.node())
+        : Future.succeededFuture(null);
     return NodeCheck.check(vertx, t).timeout(CLUSTER_PATIENCE).transform(checked -> {
       if (checked.failed()) {
         return Future.succeededFuture(Answer.say(":warning: The cluster view cannot check node `" + esc(t.node())
@@ -117,8 +120,6 @@ final class SlackTickets {
         urls.register(t.id(), c.responseUrl(), clock.instant());
       }
       Future<Void> published = publisher.publish(t.node(), body, "slack");
-      Future<String> plan = t.kind() == Ticket.Kind.TAKEOVER || t.kind() == Ticket.Kind.PLAN ? planSummary(t.node())
-          : Future.succeededFuture(null);
       return Future.join(published, plan).transform(done -> Future.succeededFuture(published.succeeded()
           ? new Answer(t.id(), BlockKit.ephemeral(taken(t, plan.result())))
           : new Answer(t.id(), BlockKit.ephemeral(":warning: Ticket `" + t.id() + "` could not be put on Kafka; "
