@@ -44,6 +44,7 @@ public final class SlackCommands implements Routes {
   private final SlackSignature signature;
   private final TicketPublisher publisher;
   private final SlackTickets tickets;
+  private long lastRefusalLogged;
 
   public SlackCommands(Vertx vertx, DaemonConfig config, Clock clock) {
     this.vertx = vertx;
@@ -73,7 +74,12 @@ public final class SlackCommands implements Routes {
     byte[] body = r.body().getBytes();
     String refused = signature.refuse(r.header(SlackSignature.TIMESTAMP), r.header(SlackSignature.SIGNATURE), body);
     if (refused != null) {
-      LOG.info("a request to /slack/commands was refused: {}", refused);
+      // Told at most once a minute: a wrong secret is worth a line, a scanner knocking all day is not worth a log.
+      long now = System.nanoTime();
+      if (now - lastRefusalLogged > 60_000_000_000L || lastRefusalLogged == 0) {
+        lastRefusalLogged = now;
+        LOG.info("a request to /slack/commands was refused (401; told once a minute): {}", refused);
+      }
       return Future.succeededFuture(Reply.error(401, "unauthorized", refused));
     }
     SlashCommand command = SlashCommand.parse(body);
