@@ -3,7 +3,13 @@ package dev.takeover.daemon;
 import dev.takeover.cluster.ClusterWatch;
 import dev.takeover.engine.events.EventStream;
 import dev.takeover.http.HttpServerVerticle;
+import dev.takeover.alertmanager.AlertmanagerWebhook;
 import dev.takeover.http.Probes;
+import dev.takeover.http.Route;
+import dev.takeover.http.Routes;
+import dev.takeover.slack.SlackCommands;
+import dev.takeover.slack.SlackNotifier;
+import dev.takeover.metrics.MetricsSubscriber;
 import dev.takeover.http.TicketsApi;
 import dev.takeover.intake.TicketPublisher;
 import dev.takeover.metrics.Metrics;
@@ -63,8 +69,7 @@ public final class Daemon {
     return p.deployOrFail("http server", () -> d.http = new HttpServerVerticle(config.http(), List.of(
             v -> new Probes(v, config),
             v -> metrics.routes(),
-            v -> new dev.takeover.alertmanager.AlertmanagerWebhook(v, config, new TicketPublisher(v, config), clock),
-            v -> new TicketsApi(v, config, new TicketPublisher(v, config), clock)), metrics.httpObserver()))
+            v -> ticketInputs(v, config, clock)), metrics.httpObserver()))
         .recover(e -> Future.failedFuture(new ConfigError("http.port " + config.http().port() + " on "
             + config.http().host() + ": the HTTP server could not listen (" + oneLine(e) + ")")))
         .compose(v -> Topics.ensure(vertx, config))
@@ -77,13 +82,35 @@ public final class Daemon {
         .compose(v -> p.deploy("engine", () -> new EngineVerticle(kube, config.engine(), clock), false))
         .compose(v -> p.deploy("cloudevents publisher", () -> new CloudEventsPublisher(config), true))
         .compose(v -> p.deploy("ticket log", TicketLog::new, true))
-        .compose(v -> p.deploy("metrics subscriber", () -> new dev.takeover.metrics.MetricsSubscriber(metrics), true))
+        .compose(v -> p.deploy("metrics subscriber", () -> new MetricsSubscriber(metrics), true))
+        .compose(v -> p.deploy("slack notifier", () -> new SlackNotifier(config.slack(), clock), true))
         .compose(v -> {
           d.recorder = new KubeEventRecorder(kube, new EventStream(vertx));
           return p.deploy("scheduler", () -> new SchedulerVerticle(config, clock), true);
         })
         .compose(v -> p.deploy("ticket intake", () -> new KafkaIntake(config, clock), true))
         .map(d);
+  }
+
+  /**
+   * The inputs that turn requests into tickets on Kafka (the API, Alertmanager, Slack), with one producer between
+   * them, closed after them.
+   */
+  private static Routes ticketInputs(Vertx vertx, DaemonConfig config, Clock clock) {
+    TicketPublisher tickets = new TicketPublisher(vertx, config);
+    List<Routes> inputs = List.of(new TicketsApi(vertx, config, tickets, clock),
+        new AlertmanagerWebhook(vertx, config, tickets, clock), new SlackCommands(vertx, config, tickets, clock));
+    return new Routes() {
+      @Override
+      public List<Route> routes() {
+        return inputs.stream().flatMap(i -> i.routes().stream()).toList();
+      }
+
+      @Override
+      public Future<Void> close() {
+        return Future.join(inputs.stream().map(Routes::close).toList()).transform(ar -> tickets.close());
+      }
+    };
   }
 
   /** The HTTP server's port (the actual one when {@code http.port} is 0). */
