@@ -45,6 +45,12 @@ class CurlOnDemoTest {
           .contains("completed"), state.encode());
       JsonObject plan = new JsonObject(shell(command(printed, "# what a run would do")));
       assertTrue(plan.getString("summary").contains("to evict"), plan.encode());
+      if (PrintedCommands.onPath("openssl")) {
+        JsonObject slack = new JsonObject(shell(command(printed, "# a signed Slack command")));
+        assertEquals("ephemeral", slack.getString("response_type"), slack.encode());
+        assertTrue(slack.getString("text").contains("ticket slack-"), slack.encode());
+        assertTrue(slack.getString("text").contains("to evict"), "the plan's summary: " + slack.encode());
+      }
       JsonObject alerted = new JsonObject(shell(command(printed, "# an alert asks for a takeover")));
       String alertTicket = alerted.getJsonArray("tickets").getJsonObject(0).getString("ticket");
       assertTrue(alertTicket.startsWith("am-"), alerted.encode());

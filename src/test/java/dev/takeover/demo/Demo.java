@@ -197,6 +197,11 @@ public final class Demo {
       out.println("  curl -s -H 'Authorization: Bearer " + DaemonDemo.API_TOKEN + "' " + url + "/api/v1/nodes/"
           + other + "/plan      # what a run would do");
       out.println("  curl -s " + url + "/readyz; curl -s " + url + "/metrics | grep ^takeover_      # probes, metrics");
+      out.println("  TS=$(date +%s); BODY='command=%2Ftakeover&text=plan+" + other + "&user_id=" + DaemonDemo.SLACK_USER
+          + "&user_name=demo&channel_id=" + DaemonDemo.SLACK_CHANNEL + "&channel_name=demo&response_url='; curl -s"
+          + " -H \"X-Slack-Request-Timestamp: $TS\" -H \"X-Slack-Signature: v0=$(printf 'v0:%s:%s' \"$TS\" \"$BODY\""
+          + " | openssl dgst -sha256 -hmac " + DaemonDemo.SLACK_SECRET + " | sed 's/^.*= //')\" --data \"$BODY\" " + url
+          + "/slack/commands      # a signed Slack command");
       out.println("  curl -s -H 'Authorization: Bearer " + DaemonDemo.API_TOKEN + "' -d '" + DaemonDemo.alert(other)
           + "' " + url + "/alertmanager      # an alert asks for a takeover");
       out.println("  The daemon's settings: " + parts.config());
