@@ -29,7 +29,13 @@ import java.util.stream.Collectors;
  */
 public final class HttpServerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpServerVerticle.class);
-  static final Duration ROUTE_PATIENCE = Duration.ofSeconds(30);
+  /** Below the idle timeout ({@value #IDLE_SECONDS} s), so that the 503 is written before the connection is dropped. */
+  static final Duration ROUTE_PATIENCE = Duration.ofSeconds(25);
+  static final int IDLE_SECONDS = 30;
+  private static final java.util.Set<io.vertx.core.http.HttpMethod> METHODS = java.util.Set.of(
+      io.vertx.core.http.HttpMethod.GET, io.vertx.core.http.HttpMethod.POST, io.vertx.core.http.HttpMethod.HEAD,
+      io.vertx.core.http.HttpMethod.PUT, io.vertx.core.http.HttpMethod.DELETE, io.vertx.core.http.HttpMethod.OPTIONS,
+      io.vertx.core.http.HttpMethod.PATCH);
 
   /** Told of every answered request, for metrics: the route's pattern (or "unmatched"), method, status, time. */
   public interface Observer {
@@ -70,24 +76,36 @@ public final class HttpServerVerticle extends VerticleBase {
     server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
         .setMaxInitialLineLength(8192).setMaxHeaderSize(16384).setCompressionSupported(true)
         // A client that stops sending (a slow body, an idle keep-alive) holds a connection 30 s at most.
-        .setIdleTimeout(30));
+        .setIdleTimeout(IDLE_SECONDS));
     server.requestHandler(this::handle);
     return server.listen().onSuccess(s -> {
       port = s.actualPort();
       LOG.info("HTTP server on {}:{}", config.host(), port);
-    });
+    }).recover(e -> closeInputs().transform(x -> Future.failedFuture(e))); // no stop() follows a failed start
   }
 
   @Override
   public Future<?> stop() {
+    // The server first: requests in flight still find their producer and clients until it has closed.
+    Future<Void> stopped = server == null ? Future.succeededFuture() : server.close();
+    return stopped.otherwiseEmpty().transform(ar -> closeInputs());
+  }
+
+  private Future<Void> closeInputs() {
     List<Future<Void>> closed = new ArrayList<>();
     started.forEach(r -> closed.add(r.close().otherwiseEmpty()));
-    Future<Void> stopped = server == null ? Future.succeededFuture() : server.close();
-    return Future.join(closed).transform(ar -> stopped);
+    started.clear();
+    return Future.join(closed).mapEmpty();
   }
 
   private void handle(HttpServerRequest req) {
     long start = System.nanoTime();
+    if (!METHODS.contains(req.method())) {
+      // Vert.x passes any token as a method; one the server does not know gets no route and no series of its own.
+      req.resume();
+      send(req, Reply.error(501, "not-implemented", "the method is not served here"), "unmatched", start);
+      return;
+    }
     String path = req.path();
     Route found = null;
     Map<String, String> params = null;
@@ -138,7 +156,7 @@ public final class HttpServerVerticle extends VerticleBase {
   private Future<Reply> answer(Route route, Request request) {
     Promise<Reply> answered = Promise.promise();
     long timer = vertx.setTimer(ROUTE_PATIENCE.toMillis(), t -> answered.tryComplete(Reply.error(503, "timeout",
-        "no answer within " + ROUTE_PATIENCE.toSeconds() + " s; try again")));
+        "no answer within " + ROUTE_PATIENCE.toSeconds() + " s; try again").withHeader("Retry-After", "5")));
     Future<Reply> f;
     try {
       f = route.handler().handle(request);
@@ -209,7 +227,8 @@ public final class HttpServerVerticle extends VerticleBase {
       }
     });
     try {
-      observer.answered(route, req.method().name(), reply.status(), Duration.ofNanos(System.nanoTime() - start));
+      String method = METHODS.contains(req.method()) ? req.method().name() : "other";
+      observer.answered(route, method, reply.status(), Duration.ofNanos(System.nanoTime() - start));
     } catch (RuntimeException e) {
       LOG.debug("request observer failed", e);
     }

@@ -26,14 +26,15 @@ public final class Probes implements Routes {
   private static final Duration CHECK_PATIENCE = Duration.ofSeconds(3);
 
   private final Vertx vertx;
-  private final KafkaAdminClient admin;
+  /** Made on a worker: a Kafka client resolves its bootstrap addresses when it is built, which may wait on DNS. */
+  private final Future<KafkaAdminClient> admin;
 
   public Probes(Vertx vertx, DaemonConfig config) {
     this.vertx = vertx;
     Map<String, String> props = new HashMap<>(config.kafka().properties());
     props.put("request.timeout.ms", String.valueOf(CHECK_PATIENCE.toMillis()));
     props.put("default.api.timeout.ms", String.valueOf(CHECK_PATIENCE.toMillis()));
-    this.admin = KafkaAdminClient.create(vertx, props);
+    this.admin = vertx.executeBlocking(() -> KafkaAdminClient.create(vertx, props));
   }
 
   @Override
@@ -45,7 +46,7 @@ public final class Probes implements Routes {
 
   @Override
   public Future<Void> close() {
-    return admin.close();
+    return admin.transform(ar -> ar.succeeded() ? ar.result().close() : Future.succeededFuture());
   }
 
   private Future<Reply> ready() {
@@ -53,7 +54,7 @@ public final class Probes implements Routes {
     checks.add(check("kubernetes", vertx.eventBus().<JsonObject>request(ClusterWatch.SUMMARY, null, timeout())
         .map(m -> m.body().getBoolean("synced", false) ? null
             : "the node view has not listed the nodes yet (is the API server reachable?)")));
-    checks.add(check("kafka", admin.describeCluster().map(c -> c.getNodes() == null || c.getNodes().isEmpty()
+    checks.add(check("kafka", admin.compose(KafkaAdminClient::describeCluster).map(c -> c.getNodes() == null || c.getNodes().isEmpty()
         ? "the cluster has no broker" : null)));
     checks.add(check("scheduler", vertx.eventBus().request(SchedulerVerticle.STATUS,
         new JsonObject().put("ticket", ""), timeout()).map(m -> (String) null)));

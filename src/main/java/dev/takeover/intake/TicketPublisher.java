@@ -24,7 +24,8 @@ public final class TicketPublisher {
   public static final String SOURCE = "takeover.source";
   private static final Set<String> SOURCES = Set.of("http", "slack", "alertmanager");
 
-  private final KafkaProducer<String, byte[]> producer;
+  /** Made on a worker: a Kafka client resolves its bootstrap addresses when it is built, which may wait on DNS. */
+  private final Future<KafkaProducer<String, byte[]>> producer;
   private final String topic;
 
   public TicketPublisher(Vertx vertx, DaemonConfig config) {
@@ -38,7 +39,7 @@ public final class TicketPublisher {
     props.putIfAbsent("delivery.timeout.ms", "20000");
     props.putIfAbsent("request.timeout.ms", "10000");
     props.putIfAbsent("max.block.ms", "10000");
-    this.producer = KafkaProducer.create(vertx, props);
+    this.producer = vertx.executeBlocking(() -> KafkaProducer.create(vertx, props));
     this.topic = config.kafka().topics().tickets();
   }
 
@@ -46,11 +47,11 @@ public final class TicketPublisher {
   public Future<Void> publish(String node, byte[] ticketJson, String source) {
     KafkaProducerRecord<String, byte[]> record = KafkaProducerRecord.create(topic, node, ticketJson);
     record.addHeader(SOURCE, source);
-    return producer.send(record).mapEmpty();
+    return producer.compose(p -> p.send(record)).mapEmpty();
   }
 
   public Future<Void> close() {
-    return producer.close();
+    return producer.transform(ar -> ar.succeeded() ? ar.result().close() : Future.succeededFuture());
   }
 
   /** The source a ticket record says it came from: {@code kafka} unless it carries a known {@value #SOURCE}. */

@@ -54,7 +54,12 @@ public final class Metrics {
 
   /** A Vertx whose own metrics (event loops, HTTP server, event bus, Kafka clients' pools) go to this registry. */
   public Vertx vertx() {
-    MicrometerMetricsOptions options = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(false);
+    // Without the HTTP method label: Vert.x takes any token a client sends as a method, and each would be a series.
+    java.util.Set<io.vertx.micrometer.Label> labels = java.util.EnumSet.noneOf(io.vertx.micrometer.Label.class);
+    labels.addAll(MicrometerMetricsOptions.DEFAULT_LABELS);
+    labels.remove(io.vertx.micrometer.Label.HTTP_METHOD);
+    MicrometerMetricsOptions options = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(false)
+        .setLabels(labels);
     return Vertx.builder().with(new VertxOptions().setMetricsOptions(options))
         .withMetrics(new MicrometerMetricsFactory(registry)).build();
   }

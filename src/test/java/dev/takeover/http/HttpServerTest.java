@@ -73,6 +73,17 @@ class HttpServerTest {
   }
 
   @Test
+  void a_method_the_server_does_not_know_is_501_and_counted_as_other_so_clients_cannot_add_series() throws Exception {
+    for (String method : List.of("FOO123", "BAR456")) {
+      HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/echo"))
+          .method(method, HttpRequest.BodyPublishers.noBody()));
+      assertEquals(501, r.statusCode(), method);
+      assertEquals("not-implemented", new JsonObject(r.body()).getString("error"));
+    }
+    assertEquals(List.of("other unmatched 501", "other unmatched 501"), observed);
+  }
+
+  @Test
   void a_body_over_the_limit_is_413_whether_its_length_is_declared_or_streamed() throws Exception {
     HttpResponse<String> declared = send(HttpRequest.newBuilder(URI.create(base + "/echo"))
         .POST(HttpRequest.BodyPublishers.ofString("x".repeat(2000))));
