@@ -85,7 +85,7 @@ public final class Daemon {
         .compose(v -> p.deploy("metrics subscriber", () -> new MetricsSubscriber(metrics), true))
         .compose(v -> p.deploy("slack notifier", () -> new SlackNotifier(config.slack(), clock), true))
         .compose(v -> {
-          d.recorder = new KubeEventRecorder(kube, new EventStream(vertx));
+          d.recorder = new KubeEventRecorder(kube, new EventStream(vertx)).toldOn(vertx);
           return p.deploy("scheduler", () -> new SchedulerVerticle(config, clock), true);
         })
         .compose(v -> p.deploy("ticket intake", () -> new KafkaIntake(config, clock), true))

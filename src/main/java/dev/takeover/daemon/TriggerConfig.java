@@ -107,5 +107,12 @@ public final class TriggerConfig {
     public boolean configured() {
       return !prometheusUrl.isEmpty();
     }
+
+    /** The URL may carry a password (user:password@host): never shown. */
+    @Override
+    public String toString() {
+      return "Gate[prometheusUrl=" + prometheusUrl.replaceAll("//[^/@]*@", "//" + DaemonConfig.Kafka.REDACTED + "@")
+          + ", alerts=" + alerts + ", interval=" + interval + "]";
+    }
   }
 }

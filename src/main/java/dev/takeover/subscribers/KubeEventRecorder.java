@@ -36,9 +36,22 @@ public final class KubeEventRecorder implements AutoCloseable {
   private final Map<String, Promise<Void>> ticketDone = new ConcurrentHashMap<>();
   private Future<?> last = Future.succeededFuture();
 
+  /** Told of each Event written or not: for the daemon's notification metrics; nothing by default. */
+  private java.util.function.Consumer<Boolean> told = ok -> { };
+
   public KubeEventRecorder(Kube kube, EventStream events) {
     this.kube = kube;
     this.consumer = events.subscribe(this::onEvent);
+  }
+
+  /**
+   * Also says each Event written ({@code sent}) or not ({@code failed}) on the event bus address
+   * {@code takeover.notifications}, channel {@code kubernetes-event}, as the other notifiers do.
+   */
+  public KubeEventRecorder toldOn(io.vertx.core.Vertx vertx) {
+    told = ok -> vertx.eventBus().publish("takeover.notifications", new JsonObject()
+        .put("channel", "kubernetes-event").put("result", ok ? "sent" : "failed"));
+    return this;
   }
 
   private void onEvent(JsonObject e) {
@@ -62,7 +75,7 @@ public final class KubeEventRecorder implements AutoCloseable {
       Future<Node> node = nodeOfRun.computeIfAbsent(run, r -> kube.nodes.get(e.getString("node")));
       // Chained, so the events appear in the order they happened.
       last = last.transform(x -> node).compose(n -> n == null ? Future.succeededFuture()
-              : kube.events.onNode(n, entry.reason, entry.message, entry.warning))
+              : kube.events.onNode(n, entry.reason, entry.message, entry.warning).onComplete(ar -> told.accept(ar.succeeded())))
           .onFailure(err -> LOG.warn("could not record {} on node {}: {}", entry.reason, e.getString("node"), err.getMessage()))
           .transform(x -> Future.succeededFuture());
     }

@@ -132,4 +132,37 @@ class DaemonConfigSecretsTest {
     assertTrue(text.contains("bootstrap.servers=kafka-0:9093"), "what is not secret is shown: " + text);
     assertTrue(text.contains("sasl.jaas.config=" + DaemonConfig.Kafka.REDACTED), text);
   }
+
+  @Test
+  void the_config_text_hides_the_api_token_the_slack_secret_and_webhook_and_a_password_in_the_gate_url()
+      throws IOException {
+    Path token = Files.writeString(dir.resolve("token"), SECRET + "-file\n");
+    DaemonConfig c = DaemonConfigLoader.load(vertx, file("""
+        http:
+          apiTokenFile: "%s"
+        slack:
+          webhookUrl: "https://hooks.slack.com/services/T0/B0/%s"
+          allowedUsers: [U1, U2]
+        gate:
+          prometheusUrl: "http://admin:%s@prometheus:9090/prom"
+        """.formatted(token, SECRET, SECRET)), Map.of("TAKEOVER_SLACK_SIGNING_SECRET", SECRET + "-env")).await();
+    assertEquals(SECRET + "-file", c.http().apiToken(), "read from the file, trimmed");
+    assertEquals(SECRET + "-env", c.slack().signingSecret());
+    assertEquals(java.util.Set.of("U1", "U2"), c.slack().allowedUsers(), "a YAML list");
+    String text = c.toString();
+    assertNoSecret(text);
+    assertTrue(text.contains("allowedUsers="), text);
+    assertTrue(text.contains("prometheus:9090/prom"), "the host is shown: " + text);
+  }
+
+  @Test
+  void a_token_given_both_as_a_value_and_as_a_file_or_a_file_that_cannot_be_read_stops_the_start() throws IOException {
+    Path token = Files.writeString(dir.resolve("token"), SECRET);
+    String both = failure(file("http:\n  apiTokenFile: \"" + token + "\"\n"),
+        Map.of("TAKEOVER_HTTP_API_TOKEN", SECRET));
+    assertTrue(both.contains("http.apiToken (TAKEOVER_HTTP_API_TOKEN) and http.apiTokenFile"), both);
+    assertNoSecret(both);
+    String missing = failure(file("slack:\n  signingSecretFile: /nowhere/secret\n"), Map.of());
+    assertTrue(missing.contains("slack.signingSecretFile") && missing.contains("/nowhere/secret"), missing);
+  }
 }

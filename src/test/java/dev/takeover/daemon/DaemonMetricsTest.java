@@ -54,7 +54,8 @@ class DaemonMetricsTest {
 
       Scrape s = Scrape.await(http, url, x -> x.value("takeover_dead_letters_total", "code", "not-json") == 1.0
           && x.value("takeover_tickets_total", "source", "kafka", "result", "completed") == 1.0
-          && !x.has("takeover_node_cordoned"), BOUND);
+          && !x.has("takeover_node_cordoned")
+          && x.value("takeover_notifications_total", "channel", "kubernetes-event", "result", "sent") >= 4, BOUND);
       String mine = s.lines("takeover_");
       assertEquals(1.0, s.value("takeover_tickets_total", "source", "kafka", "result", "accepted"), mine);
       assertEquals(1.0, s.value("takeover_tickets_total", "source", "kafka", "result", "completed"), mine);
@@ -71,6 +72,8 @@ class DaemonMetricsTest {
       assertEquals(0.0, s.value("takeover_runs_in_progress"), mine);
       assertEquals(1.0, s.value("takeover_pod_eviction_to_ready_seconds_count"), mine);
       assertEquals(1.0, s.value("takeover_pod_ready_to_confirmed_seconds_count"), "the engine says when it was Ready");
+      // The Events written on kube-node02 (cordoned, evicted, confirmed, uncordoned…) count as notifications.
+      assertTrue(s.value("takeover_notifications_total", "channel", "kubernetes-event", "result", "sent") >= 4, mine);
       assertTrue(s.value("takeover_pod_ready_to_confirmed_seconds_sum") < 60, mine);
       assertFalse(s.has("takeover_node_cordoned"), "uncordoned: the series is gone\n" + mine);
       assertEquals(0.0, s.value("takeover_watches_failing"), mine);
