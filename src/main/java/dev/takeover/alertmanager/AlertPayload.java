@@ -25,14 +25,31 @@ import java.util.Map;
  * </pre>
  * As with tickets, fields Takeover does not read are ignored and the ones it reads must have their type; the group's
  * own {@code status} is not read, each alert says its own (a group that fires may carry resolved alerts).
+ *
+ * <p>Only a wrong top level (not JSON, no {@code alerts} array, another version) makes the body {@link Malformed},
+ * answered 400. An alert that cannot be read is an {@link Unreadable} item beside the others: Alertmanager does not
+ * send a notification again after a 4xx, so refusing the whole of it would lose the good alerts of the group.
+ *
+ * @param items the alerts in their order, each an {@link Alert} or an {@link Unreadable}
  */
-record AlertPayload(List<Alert> alerts, int truncatedAlerts) {
+record AlertPayload(List<Item> items, int truncatedAlerts) {
+
+  /** One entry of {@code alerts}: {@code index} is its place in the list. */
+  sealed interface Item {
+    int index();
+  }
+
+  /** The alerts that could be read, in their order. */
+  List<Alert> alerts() {
+    return items.stream().filter(Alert.class::isInstance).map(Alert.class::cast).toList();
+  }
 
   /**
    * One alert. {@code fingerprint} and {@code startsAt} together name one firing of it: Alertmanager sends the same
    * pair again on every repeat, so they are what makes its ticket id.
    */
-  record Alert(int index, String status, Map<String, String> labels, String fingerprint, Instant startsAt) {
+  record Alert(int index, String status, Map<String, String> labels, String fingerprint, Instant startsAt)
+      implements Item {
     String name() {
       return labels.getOrDefault("alertname", "");
     }
@@ -42,7 +59,24 @@ record AlertPayload(List<Alert> alerts, int truncatedAlerts) {
     }
   }
 
-  /** The body is not a webhook payload: {@code code} is not-json or schema, {@code message} one line with a path. */
+  /**
+   * An alert that cannot be read: {@code path} names its first wrong field ({@code /alerts/1/startsAt}),
+   * {@code reason} says what is wrong (at most two fields); its name and fingerprint when they can be read, else null.
+   */
+  record Unreadable(int index, String alertname, String fingerprint, String path, String reason) implements Item {}
+
+  /** A field that is wrong: where, and what is wrong with it. */
+  private record Problem(String path, String what) {
+    @Override
+    public String toString() {
+      return path + ": " + what;
+    }
+  }
+
+  /**
+   * The body is not a webhook payload (its top level is wrong): {@code code} is not-json or schema, {@code message}
+   * one line with a path.
+   */
   static final class Malformed extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final String code;
@@ -66,77 +100,82 @@ record AlertPayload(List<Alert> alerts, int truncatedAlerts) {
     if (!(value instanceof JsonObject json)) {
       throw new Malformed("not-json", "the body is not a JSON object");
     }
-    List<String> problems = new ArrayList<>();
+    List<Problem> problems = new ArrayList<>();
     Object version = json.getValue("version");
     if (version != null && !"4".equals(version)) {
-      problems.add("/version: only version \"4\" of the webhook payload is understood, not " + shown(version));
+      problems.add(new Problem("/version", "only version \"4\" of the webhook payload is understood, not "
+          + shown(version)));
     }
     Object truncated = json.getValue("truncatedAlerts");
     if (truncated != null && !(truncated instanceof Integer || truncated instanceof Long)) {
-      problems.add("/truncatedAlerts: must be an integer, not " + shown(truncated));
+      problems.add(new Problem("/truncatedAlerts", "must be an integer, not " + shown(truncated)));
     }
     Object list = json.getValue("alerts");
-    List<Alert> alerts = new ArrayList<>();
+    List<Item> items = new ArrayList<>();
     if (list == null) {
-      problems.add("/alerts: is required (the list of alerts of the notification)");
+      problems.add(new Problem("/alerts", "is required (the list of alerts of the notification)"));
     } else if (!(list instanceof JsonArray array)) {
-      problems.add("/alerts: must be an array, not " + shown(list));
+      problems.add(new Problem("/alerts", "must be an array, not " + shown(list)));
     } else {
       for (int i = 0; i < array.size(); i++) {
-        Alert a = alert(i, array.getValue(i), problems);
-        if (a != null) {
-          alerts.add(a);
-        }
+        items.add(alert(i, array.getValue(i)));
       }
     }
     if (!problems.isEmpty()) {
-      throw new Malformed("schema", String.join("; ", problems.subList(0, Math.min(2, problems.size()))));
+      throw new Malformed("schema", reason(problems));
     }
-    return new AlertPayload(List.copyOf(alerts), truncated == null ? 0 : ((Number) truncated).intValue());
+    return new AlertPayload(List.copyOf(items), truncated == null ? 0 : ((Number) truncated).intValue());
   }
 
-  private static Alert alert(int i, Object value, List<String> problems) {
+  private static String reason(List<Problem> problems) {
+    return String.join("; ", problems.stream().limit(2).map(Problem::toString).toList());
+  }
+
+  private static Item alert(int i, Object value) {
     String at = "/alerts/" + i;
     if (!(value instanceof JsonObject a)) {
-      problems.add(at + ": must be an object, not " + shown(value));
-      return null;
+      return new Unreadable(i, null, null, at, at + ": must be an object, not " + shown(value));
     }
-    int before = problems.size();
+    List<Problem> problems = new ArrayList<>();
     Object status = a.getValue("status");
     if (!"firing".equals(status) && !"resolved".equals(status)) {
-      problems.add(at + "/status: must be \"firing\" or \"resolved\", not " + shown(status));
+      problems.add(new Problem(at + "/status", "must be \"firing\" or \"resolved\", not " + shown(status)));
     }
     Map<String, String> labels = new LinkedHashMap<>();
     Object l = a.getValue("labels");
     if (!(l instanceof JsonObject lo)) {
-      problems.add(at + "/labels: must be an object of strings, not " + shown(l));
+      problems.add(new Problem(at + "/labels", "must be an object of strings, not " + shown(l)));
     } else {
       for (Map.Entry<String, Object> e : lo) {
         if (e.getValue() instanceof String s) {
           labels.put(e.getKey(), s);
         } else {
-          problems.add(at + "/labels/" + clean(e.getKey()) + ": must be a string, not " + shown(e.getValue()));
+          problems.add(new Problem(at + "/labels/" + clean(e.getKey()), "must be a string, not "
+              + shown(e.getValue())));
         }
       }
     }
     Object fingerprint = a.getValue("fingerprint");
     if (!(fingerprint instanceof String f) || f.isBlank()) {
-      problems.add(at + "/fingerprint: is required, a non-empty string (Alertmanager 0.19 and later send it), not "
-          + shown(fingerprint));
+      problems.add(new Problem(at + "/fingerprint", "is required, a non-empty string (Alertmanager 0.19 and later "
+          + "send it), not " + shown(fingerprint)));
     }
     Instant startsAt = null;
     Object starts = a.getValue("startsAt");
     if (!(starts instanceof String s)) {
-      problems.add(at + "/startsAt: is required, an RFC 3339 date-time, not " + shown(starts));
+      problems.add(new Problem(at + "/startsAt", "is required, an RFC 3339 date-time, not " + shown(starts)));
     } else {
       try {
         startsAt = OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
       } catch (DateTimeParseException e) {
-        problems.add(at + "/startsAt: " + shown(s) + " is not an RFC 3339 date-time");
+        problems.add(new Problem(at + "/startsAt", shown(s) + " is not an RFC 3339 date-time"));
       }
     }
-    return problems.size() > before ? null
-        : new Alert(i, (String) status, Map.copyOf(labels), (String) fingerprint, startsAt);
+    if (!problems.isEmpty()) {
+      return new Unreadable(i, labels.containsKey("alertname") ? clean(labels.get("alertname")) : null,
+          fingerprint instanceof String f ? clean(f) : null, problems.get(0).path(), reason(problems));
+    }
+    return new Alert(i, (String) status, Map.copyOf(labels), (String) fingerprint, startsAt);
   }
 
   /** A value as a reason may show it: its JSON kind, or a string quoted, cut and without control characters. */

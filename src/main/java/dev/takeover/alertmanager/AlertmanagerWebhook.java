@@ -30,7 +30,8 @@ import java.util.List;
  * there like any other. Behind the API's bearer token (Alertmanager sends it with
  * {@code http_config.authorization.credentials_file}).
  *
- * <p>Answers 200 with the tickets made and the alerts skipped (and why); 400 for a body that is no webhook payload
+ * <p>Answers 200 with the tickets made and the alerts skipped (and why, an alert that cannot be read among them,
+ * with code {@code schema} and the path of its field); 400 only for a body whose top level is no webhook payload
  * (Alertmanager does not send it again); 503 when Kafka, the cluster view or the scheduler cannot be asked, which
  * Alertmanager retries: a ticket already published then comes again as a duplicate, which starts nothing new.
  */
@@ -84,9 +85,24 @@ public final class AlertmanagerWebhook implements Routes {
     JsonArray skipped = new JsonArray();
     // One alert after the other: a payload is small (http.maxBodyBytes), and the answer lists them in order.
     Future<Void> chain = Future.succeededFuture();
-    for (AlertPayload.Alert alert : payload.alerts()) {
-      AlertTickets.Decision d = rules.decide(alert);
-      chain = chain.compose(v -> take(d, now, made, skipped));
+    int unreadable = 0;
+    for (AlertPayload.Item item : payload.items()) {
+      if (item instanceof AlertPayload.Unreadable u) {
+        unreadable++;
+        chain = chain.map(v -> {
+          skipped.add(unreadable(u));
+          return null;
+        });
+      } else {
+        AlertTickets.Decision d = rules.decide((AlertPayload.Alert) item);
+        chain = chain.compose(v -> take(d, now, made, skipped));
+      }
+    }
+    if (unreadable > 0) {
+      // The sender hears it only in the answer, which Alertmanager does not log: the rule or template needs fixing.
+      LOG.warn("Alertmanager: {} alert(s) of a notification cannot be read and were skipped (code schema); the first: "
+          + "{}", unreadable, payload.items().stream().filter(AlertPayload.Unreadable.class::isInstance)
+          .map(i -> ((AlertPayload.Unreadable) i).reason()).findFirst().orElse(""));
     }
     return chain.map(v -> {
       if (!made.isEmpty()) {
@@ -143,6 +159,17 @@ public final class AlertmanagerWebhook implements Routes {
   private static JsonObject skip(AlertTickets.Make m, Rejection why) {
     return entry(m.alert()).put("ticket", m.id()).put("node", m.node()).put("code", why.code())
         .put("reason", why.reason());
+  }
+
+  private static JsonObject unreadable(AlertPayload.Unreadable u) {
+    JsonObject e = new JsonObject().put("alert", u.index());
+    if (u.alertname() != null) {
+      e.put("alertname", u.alertname());
+    }
+    if (u.fingerprint() != null) {
+      e.put("fingerprint", u.fingerprint());
+    }
+    return e.put("code", "schema").put("path", u.path()).put("reason", u.reason());
   }
 
   private static JsonObject entry(AlertPayload.Alert a) {

@@ -16,7 +16,11 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
@@ -49,6 +53,8 @@ public final class PrometheusGate implements Supplier<String> {
   private final Vertx vertx;
   private final HttpClient client;
   private final String uri;
+  /** {@code Basic …} from the URL's user:password, or null; a secret, never logged. */
+  private final String authorization;
   private final Pattern alerts;
   private final String pattern;
   private final Set<String> triggers;
@@ -66,7 +72,10 @@ public final class PrometheusGate implements Supplier<String> {
     this.vertx = vertx;
     this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) TIMEOUT_MS));
     String base = config.gate().prometheusUrl();
-    this.uri = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/api/v1/alerts";
+    String url = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/api/v1/alerts";
+    String[] split = withoutUserInfo(url);
+    this.uri = split[0];
+    this.authorization = split[1];
     this.alerts = config.gate().alertPattern();
     this.pattern = config.gate().alerts();
     this.triggers = config.alertmanager().alertNames();
@@ -130,6 +139,9 @@ public final class PrometheusGate implements Supplier<String> {
   private Future<String> query() {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(uri)
         .setTimeout(TIMEOUT_MS).putHeader("Accept", "application/json");
+    if (authorization != null) {
+      options.putHeader("Authorization", authorization);
+    }
     // The request's timeout is an idle one: a Prometheus that trickles its answer is cut off here as a whole.
     Promise<String> answer = Promise.promise();
     AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
@@ -151,6 +163,27 @@ public final class PrometheusGate implements Supplier<String> {
           }
         });
     return answer.future();
+  }
+
+  /**
+   * The URL without its user:password, and these as an {@code Authorization: Basic} header (null when the URL has
+   * none): Vert.x's {@code setAbsoluteURI} drops the userinfo, so a Prometheus behind basic auth would answer 401 for
+   * ever. The userinfo is percent-decoded ({@code p%40ss} is {@code p@ss}), as browsers and curl do.
+   */
+  static String[] withoutUserInfo(String url) {
+    try {
+      URI u = new URI(url);
+      String raw = u.getRawUserInfo();
+      if (raw == null || u.getRawAuthority() == null) {
+        return new String[] {url, null};
+      }
+      String plain = u.getScheme() + "://" + u.getRawAuthority().substring(raw.length() + 1)
+          + (u.getRawPath() == null ? "" : u.getRawPath()) + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+      String basic = Base64.getEncoder().encodeToString(u.getUserInfo().getBytes(StandardCharsets.UTF_8));
+      return new String[] {plain, "Basic " + basic};
+    } catch (URISyntaxException e) {
+      return new String[] {url, null}; // checked when the settings were read; asking will say it cannot be asked
+    }
   }
 
   private Future<Buffer> read(HttpClientResponse res) {

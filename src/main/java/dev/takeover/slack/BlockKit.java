@@ -3,6 +3,7 @@ package dev.takeover.slack;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -18,8 +19,22 @@ final class BlockKit {
   /** Ticket events told to Slack: the ends, and the progress between. */
   static final Set<String> TOLD = Set.of("scheduled", "joined", "started", "completed", "failed", "cancelled",
       "expired", "rejected");
-  // A section's text may hold 3,000 characters; 20 pods of a line each stay well under it.
-  private static final int POD_LINES = 20;
+  /**
+   * Slack refuses a section whose text is over 3,000 characters, or a message of more than 50 blocks, with a 400
+   * ({@code invalid_blocks}) that is not worth retrying: the message would be lost. Each section stays below this,
+   * with room for what escaping adds to a cut.
+   */
+  static final int SECTION_CHARS = 2_900;
+  /**
+   * The pod lines of one message in all: at most 3 sections, so that the message (head and context included) stays
+   * under the ~13,000 characters of blocks past which Slack answers {@code msg_blocks_too_long}, a limit it does not
+   * document. Pods past it are counted in "… and N more"; the events topic has them all.
+   */
+  static final int POD_CHARS = 8_000;
+  /** One pod's line at most: a pod with many claims does not crowd out the others. */
+  static final int LINE_CHARS = 600;
+  /** Room kept for the "… and N more" line. */
+  private static final int MORE_CHARS = 24;
 
   private BlockKit() {}
 
@@ -33,10 +48,10 @@ final class BlockKit {
     JsonArray blocks = new JsonArray().add(section(mrkdwn));
     if (!context.isEmpty()) {
       JsonArray elements = new JsonArray();
-      context.forEach(c -> elements.add(new JsonObject().put("type", "mrkdwn").put("text", c)));
+      context.forEach(c -> elements.add(new JsonObject().put("type", "mrkdwn").put("text", clip(c, SECTION_CHARS))));
       blocks.add(new JsonObject().put("type", "context").put("elements", elements));
     }
-    return new JsonObject().put("text", plain(mrkdwn)).put("blocks", blocks);
+    return new JsonObject().put("text", clip(plain(mrkdwn), SECTION_CHARS)).put("blocks", blocks);
   }
 
   /**
@@ -74,33 +89,66 @@ final class BlockKit {
     JsonObject message = message(head, context(data));
     JsonArray moves = data.getJsonArray("moves");
     if (moves != null && !moves.isEmpty()) {
-      message.getJsonArray("blocks").add(1, section(pods(moves)));
+      List<String> pods = pods(moves);
+      for (int i = 0; i < pods.size(); i++) {
+        message.getJsonArray("blocks").add(1 + i, section(pods.get(i)));
+      }
     }
     return message;
   }
 
-  /** One line a pod: {@code default/mysql-0: kube-node02 → kube-node01 · pvc-mysql-0 → pv1 · Ready after 1.2 s}. */
-  static String pods(JsonArray moves) {
+  /**
+   * One line a pod ({@code default/mysql-0: kube-node02 → kube-node01 · pvc-mysql-0 → pv1 · Ready after 1.2 s}), in
+   * sections of at most {@link #SECTION_CHARS} characters, {@link #POD_CHARS} in all; the pods left out are counted.
+   */
+  static List<String> pods(JsonArray moves) {
+    List<String> sections = new ArrayList<>();
     StringBuilder b = new StringBuilder();
-    for (int i = 0; i < moves.size() && i < POD_LINES; i++) {
-      JsonObject m = moves.getJsonObject(i);
-      b.append(i == 0 ? "" : "\n").append("• `").append(esc(m.getString("pod", ""))).append("`: ")
-          .append(esc(m.getString("fromNode", "?"))).append(" → ").append(esc(m.getString("toNode", "?")));
-      JsonArray claims = m.getJsonArray("claims", new JsonArray());
-      for (int c = 0; c < claims.size(); c++) {
-        JsonObject claim = claims.getJsonObject(c);
+    int total = 0;
+    int listed = 0;
+    for (; listed < moves.size(); listed++) {
+      String line = clip(line(moves.getValue(listed)), LINE_CHARS);
+      if (total + line.length() + 1 + MORE_CHARS > POD_CHARS) {
+        break;
+      }
+      if (b.length() + line.length() + 1 + MORE_CHARS > SECTION_CHARS) {
+        sections.add(b.toString());
+        b.setLength(0);
+      }
+      b.append(b.isEmpty() ? "" : "\n").append(line);
+      total += line.length() + 1;
+    }
+    if (listed < moves.size()) {
+      b.append(b.isEmpty() ? "" : "\n").append("… and ").append(moves.size() - listed).append(" more");
+    }
+    sections.add(b.toString());
+    return sections;
+  }
+
+  private static String line(Object move) {
+    if (!(move instanceof JsonObject m)) {
+      return "• (a move that cannot be read)";
+    }
+    StringBuilder b = new StringBuilder();
+    b.append("• `").append(esc(m.getString("pod", ""))).append("`: ")
+        .append(esc(m.getString("fromNode", "?"))).append(" → ").append(esc(m.getString("toNode", "?")));
+    JsonArray claims = m.getJsonArray("claims", new JsonArray());
+    for (int c = 0; c < claims.size(); c++) {
+      if (claims.getValue(c) instanceof JsonObject claim) {
         b.append(" · ").append(esc(claim.getString("claim", "?"))).append(" → ")
             .append(esc(claim.getString("volume") == null ? "(unbound)" : claim.getString("volume")));
       }
-      Long ms = m.getLong("timeToReadyMs");
-      if (ms != null) {
-        b.append(" · Ready after ").append(seconds(ms));
-      }
     }
-    if (moves.size() > POD_LINES) {
-      b.append("\n… and ").append(moves.size() - POD_LINES).append(" more");
+    Long ms = m.getLong("timeToReadyMs");
+    if (ms != null) {
+      b.append(" · Ready after ").append(seconds(ms));
     }
     return b.toString();
+  }
+
+  /** At most {@code max} characters, the last one an ellipsis when cut. */
+  static String clip(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max - 1) + "…";
   }
 
   private static List<String> context(JsonObject data) {
@@ -129,7 +177,7 @@ final class BlockKit {
 
   private static JsonObject section(String mrkdwn) {
     return new JsonObject().put("type", "section").put("text", new JsonObject().put("type", "mrkdwn")
-        .put("text", mrkdwn));
+        .put("text", clip(mrkdwn, SECTION_CHARS)));
   }
 
   private static String capital(String s) {

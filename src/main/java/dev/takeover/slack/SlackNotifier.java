@@ -19,8 +19,8 @@ import java.util.Map;
  * expired, refused) of
  * <ul>
  *   <li>a Slack command's ticket to the command's {@code response_url}, registered by {@link SlackCommands} in this
- *   process (Slack takes at most 5 posts to it within 30 minutes: progress stops after {@value #PROGRESS_POSTS},
- *   so the end always has its post);</li>
+ *   process (Slack takes at most 5 posts to it within 30 minutes: the command's late answer, if any, and the
+ *   progress stop after {@value #PROGRESS_POSTS} together, so the end always has its post);</li>
  *   <li>every ticket's run to the channel of {@code slack.webhookUrl}, when set.</li>
  * </ul>
  * Posts of one ticket to one place go out in order, each retried by {@link SlackPoster}. Each post's result is
@@ -34,7 +34,7 @@ public final class SlackNotifier extends VerticleBase {
   static final String LATE_ANSWER = "takeover.slack.late-answer";
   static final String RESPONSE_URL = "slack-response-url";
   static final String WEBHOOK = "slack-webhook";
-  /** Slack takes 5 posts to a response_url; the 5th is kept for the end. */
+  /** Slack takes 5 posts to a response_url; the 5th is kept for the end (a late answer counts as progress). */
   static final int PROGRESS_POSTS = 4;
   private static final Logger LOG = LoggerFactory.getLogger(SlackNotifier.class);
 
@@ -103,7 +103,10 @@ public final class SlackNotifier extends VerticleBase {
   private void onLateAnswer(Message<JsonObject> m) {
     String ticket = m.body().getString("ticket", "");
     String url = urls.of(ticket, clock.instant());
-    if (url != null) {
+    int n = posted.getOrDefault(ticket, 0);
+    // A post like the progress: counted, so that the end still has the 5th post Slack takes.
+    if (url != null && n < PROGRESS_POSTS) {
+      posted.put(ticket, n + 1);
       post(RESPONSE_URL, ticket, url, m.body().getJsonObject("message"));
     }
   }

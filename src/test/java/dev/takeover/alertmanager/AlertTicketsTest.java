@@ -106,7 +106,7 @@ class AlertTicketsTest {
   }
 
   @Test
-  void malformed_payloads_are_refused_with_the_path_of_the_field() {
+  void a_payload_whose_top_level_is_wrong_is_refused_with_the_path_of_the_field() {
     assertEquals("not-json", malformed("{ nope").code);
     assertEquals("not-json", malformed("").code);
     assertEquals("not-json", malformed("[1,2]").code);
@@ -115,15 +115,32 @@ class AlertTicketsTest {
     assertEquals("schema", malformed("{\"version\":\"4\"}").code);
     assertTrue(malformed("{\"alerts\":{}}").getMessage().startsWith("/alerts: must be an array"));
     assertTrue(malformed("{\"version\":\"5\",\"alerts\":[]}").getMessage().startsWith("/version:"));
-    assertTrue(malformed(payload(alert("burning", NODE02, "aa", "2026-03-01T10:00:00Z"))).getMessage()
-        .startsWith("/alerts/0/status: must be \"firing\" or \"resolved\", not 'burning'"));
-    assertTrue(malformed(payload(alert("firing", "\"node\":42", "aa", "2026-03-01T10:00:00Z"))).getMessage()
-        .startsWith("/alerts/0/labels/node: must be a string, not a number"));
-    assertTrue(malformed(payload(alert("firing", NODE02, "aa", "yesterday"))).getMessage()
-        .startsWith("/alerts/0/startsAt: 'yesterday' is not an RFC 3339 date-time"));
-    assertTrue(malformed(payload(alert("firing", NODE02, "aa", "2026-03-01T10:00:00Z"),
-        alert("firing", NODE02, "", "2026-03-01T10:00:00Z"))).getMessage().startsWith("/alerts/1/fingerprint:"));
-    assertTrue(malformed("{\"alerts\":[7]}").getMessage().startsWith("/alerts/0: must be an object, not a number"));
+  }
+
+  @Test
+  void an_alert_that_cannot_be_read_is_skipped_with_the_path_of_its_field_and_the_others_are_still_read() {
+    String good = alert("firing", NODE02, "1a30ba71cca2921f", "2026-03-01T10:00:00Z");
+    AlertPayload p = AlertPayload.parse(Buffer.buffer(payload(
+        alert("burning", NODE02, "aa", "2026-03-01T10:00:00Z"),
+        alert("firing", NODE02 + ",\"disk\":42", "bb", "2026-03-01T10:00:00Z"),
+        good,
+        alert("firing", NODE02, "cc", "yesterday"),
+        alert("firing", NODE02, "", "2026-03-01T10:00:00Z"),
+        "7")));
+    assertEquals(6, p.items().size());
+    assertEquals(List.of(2), p.alerts().stream().map(AlertPayload.Alert::index).toList(), "the good alert is read");
+    assertEquals("kube-node02", ((Make) rules.decide(p.alerts().get(0))).node());
+    List<AlertPayload.Unreadable> bad = p.items().stream().filter(AlertPayload.Unreadable.class::isInstance)
+        .map(AlertPayload.Unreadable.class::cast).toList();
+    assertEquals(List.of("/alerts/0/status", "/alerts/1/labels/disk", "/alerts/3/startsAt", "/alerts/4/fingerprint",
+        "/alerts/5"), bad.stream().map(AlertPayload.Unreadable::path).toList());
+    assertEquals("/alerts/0/status: must be \"firing\" or \"resolved\", not 'burning'", bad.get(0).reason());
+    assertEquals("/alerts/1/labels/disk: must be a string, not a number", bad.get(1).reason());
+    assertEquals("NodeMaintenanceRequired", bad.get(1).alertname());
+    assertEquals("bb", bad.get(1).fingerprint());
+    assertEquals("/alerts/3/startsAt: 'yesterday' is not an RFC 3339 date-time", bad.get(2).reason());
+    assertEquals("/alerts/5: must be an object, not a number", bad.get(4).reason());
+    assertNull(bad.get(4).alertname());
   }
 
   @Test

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -35,13 +37,22 @@ class PrometheusGateTest {
   final Vertx vertx = Vertx.vertx();
   final AtomicInteger status = new AtomicInteger(200);
   final AtomicReference<String> body = new AtomicReference<>("");
+  /** The Authorization this Prometheus requires (401 without it), as one behind a basic-auth proxy; null: none. */
+  final AtomicReference<String> required = new AtomicReference<>();
+  final AtomicReference<String> lastPath = new AtomicReference<>();
   HttpServer prometheus;
   int port;
 
   @BeforeEach
   void prometheus() throws Exception {
-    prometheus = vertx.createHttpServer().requestHandler(req -> req.response().setStatusCode(status.get())
-        .putHeader("Content-Type", "application/json").end(body.get()));
+    prometheus = vertx.createHttpServer().requestHandler(req -> {
+      lastPath.set(req.path());
+      if (required.get() != null && !required.get().equals(req.getHeader("Authorization"))) {
+        req.response().setStatusCode(401).putHeader("WWW-Authenticate", "Basic realm=\"prometheus\"").end();
+        return;
+      }
+      req.response().setStatusCode(status.get()).putHeader("Content-Type", "application/json").end(body.get());
+    });
     port = prometheus.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
   }
 
@@ -101,6 +112,21 @@ class PrometheusGateTest {
     body.set(alerts(alert("A1", "firing"), alert("A2", "firing"), alert("A3", "firing"), alert("A4", "firing"),
         alert("A5", "firing"), alert("A6", "firing"), alert("A7", "firing")));
     assertTrue(answer(url(), "A.*").contains("A1, A2, A3, A4, A5 and 2 more"));
+  }
+
+  @Test
+  void credentials_in_the_url_are_sent_as_basic_authorization_and_never_shown() throws Exception {
+    required.set("Basic " + Base64.getEncoder().encodeToString("prom-reader:canary-pw@7e2".getBytes(UTF_8)));
+    body.set(alerts(alert("KafkaUnderReplicated", "firing")));
+    String reason = answer("http://prom-reader:canary-pw%407e2@127.0.0.1:" + port + "/prometheus", "Kafka.*");
+    assertTrue(reason.startsWith("alert(s) firing in Prometheus hold new runs"), reason);
+    assertEquals("/prometheus/api/v1/alerts", lastPath.get());
+    body.set(alerts());
+    assertNull(answer("http://prom-reader:canary-pw%407e2@127.0.0.1:" + port, ".*"), "nothing fires");
+    String wrong = answer("http://prom-reader:canary-wrong-9d4@127.0.0.1:" + port, ".*");
+    assertEquals("Prometheus cannot be asked (it answered HTTP 401); new runs wait until it answers (the gate fails "
+        + "closed)", wrong);
+    assertFalse(wrong.contains("canary"), wrong);
   }
 
   @Test

@@ -80,15 +80,19 @@ class DaemonAlertmanagerTest {
         assertEquals(401, post(url, "not-the-token", payload(firing)).statusCode());
         assertFalse(noToken.body().contains(TOKEN));
 
-        // Malformed: refused before anything is made, with the field's path.
+        // Malformed at the top: refused before anything is made, with the field's path.
         assertError(post(url, TOKEN, "{ \"alerts\": [ nope"), 400, "not-json", "");
         assertError(post(url, TOKEN, "{\"version\":\"4\",\"status\":\"firing\"}"), 400, "schema", "/alerts: is required");
         assertError(post(url, TOKEN, "{\"version\":\"4\",\"alerts\":\"NodeMaintenanceRequired\"}"), 400, "schema",
             "/alerts: must be an array");
-        assertError(post(url, TOKEN, payload(firing.replace("\"job\":\"node\"", "\"job\":9100"))), 400, "schema",
-            "/alerts/0/labels/job: must be a string");
-        assertError(post(url, TOKEN, payload(firing.replace("\"firing\"", "true"))), 400, "schema",
-            "/alerts/0/status:");
+        // An alert that cannot be read: skipped with its field's path (a 4xx would never be sent again).
+        JsonObject unreadable = ok(post(url, TOKEN, payload(firing.replace("\"job\":\"node\"", "\"job\":9100"),
+            firing.replace("\"firing\"", "true"))));
+        assertEquals(0, unreadable.getJsonArray("tickets").size(), unreadable.encode());
+        assertEquals(List.of("schema", "schema"), codes(unreadable));
+        assertEquals("/alerts/0/labels/job", unreadable.getJsonArray("skipped").getJsonObject(0).getString("path"));
+        assertTrue(unreadable.getJsonArray("skipped").getJsonObject(1).getString("reason")
+            .startsWith("/alerts/1/status: must be \"firing\" or \"resolved\""), unreadable.encode());
 
         // Firing: a takeover of kube-node02 (instance without its port) that moves mysql-0.
         JsonObject made = ok(post(url, TOKEN, payload(firing)));
@@ -122,14 +126,15 @@ class DaemonAlertmanagerTest {
             alert("firing", NMR + ",\"node\":\"kube-node02\",\"disk\":\"sdc\"", "1c2d3e4f5a6b7c8d", "2026-03-01T11:00:30Z", "sdc"),
             alert("firing", "\"alertname\":\"HighLatency\",\"node\":\"kube-node01\"", "2d3e4f5a6b7c8d9e", "2026-03-01T11:00:00Z", "p99"),
             alert("firing", NMR + ",\"instance\":\"10.0.0.5:9100\"", "3e4f5a6b7c8d9e0f", "2026-03-01T11:00:00Z", "ip"),
-            alert("firing", NMR + ",\"instance\":\"kube-master:9100\"", "4f5a6b7c8d9e0f1a", "2026-03-01T11:00:00Z", "cp"))));
+            alert("firing", NMR + ",\"instance\":\"kube-master:9100\"", "4f5a6b7c8d9e0f1a", "2026-03-01T11:00:00Z", "cp"),
+            alert("firing", NMR + ",\"node\":\"kube-node02\"", "5a6b7c8d9e0f1a2b", "an hour ago", "bad date"))));
         JsonArray tickets = group.getJsonArray("tickets");
         assertEquals(2, tickets.size(), group.encode());
         grouped1 = tickets.getJsonObject(0).getString("ticket");
         grouped2 = tickets.getJsonObject(1).getString("ticket");
         assertNotEquals(grouped1, grouped2);
-        assertEquals(List.of("other-alert", "unknown-node", "control-plane"), group.getJsonArray("skipped").stream()
-            .map(o -> ((JsonObject) o).getString("code")).toList(), group.encode());
+        assertEquals(List.of("other-alert", "unknown-node", "control-plane", "schema"), codes(group), group.encode());
+        assertEquals("/alerts/5/startsAt", group.getJsonArray("skipped").getJsonObject(3).getString("path"));
         d.awaitEvent(grouped1, type("completed").or(type("failed")), BOUND);
         d.awaitEvent(grouped2, type("completed").or(type("failed")), BOUND);
         d.stopDaemon();
@@ -172,6 +177,10 @@ class DaemonAlertmanagerTest {
     JsonObject body = new JsonObject(r.body());
     assertEquals(code, body.getString("error"), r.body());
     assertTrue(body.getString("message").startsWith(messageStart), r.body());
+  }
+
+  static List<String> codes(JsonObject answer) {
+    return answer.getJsonArray("skipped").stream().map(o -> ((JsonObject) o).getString("code")).toList();
   }
 
   static JsonObject ok(HttpResponse<String> r) {
