@@ -80,12 +80,14 @@ public final class Daemon {
             () -> new ClusterWatch(kube.calls(), config.engine().relistPeriod().multipliedBy(12)), true))
         // Not restarted: a new engine would not hold the runs in progress; its failures stay within a run.
         .compose(v -> p.deploy("engine", () -> new EngineVerticle(kube, config.engine(), clock), false))
+        .compose(v -> p.deploy("dead node watch", () -> new dev.takeover.cluster.DeadNodeWatch(kube,
+            config.deadNodes().grace(), config.engine().relistPeriod().multipliedBy(12), clock), true))
         .compose(v -> p.deploy("cloudevents publisher", () -> new CloudEventsPublisher(config), true))
         .compose(v -> p.deploy("ticket log", TicketLog::new, true))
         .compose(v -> p.deploy("metrics subscriber", () -> new MetricsSubscriber(metrics), true))
         .compose(v -> p.deploy("slack notifier", () -> new SlackNotifier(config.slack(), clock), true))
         .compose(v -> {
-          d.recorder = new KubeEventRecorder(kube, new EventStream(vertx)).toldOn(vertx);
+          d.recorder = new KubeEventRecorder(kube, new EventStream(vertx)).toldOn(vertx).nodeEventsOn(vertx);
           return p.deploy("scheduler", () -> new SchedulerVerticle(config, clock), true);
         })
         .compose(v -> p.deploy("ticket intake", () -> new KafkaIntake(config, clock), true))

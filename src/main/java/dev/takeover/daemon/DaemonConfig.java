@@ -25,10 +25,17 @@ import java.util.TreeMap;
  * @param instance  this daemon's name: the CloudEvents {@code source} is {@code /takeover/<instance>}
  *                  ({@code daemon.instance}, default the host name)
  * @param http, slack, alertmanager, gate the other inputs ({@link TriggerConfig})
+ * @param deadNodes the detection of nodes that stopped ({@code deadNodes.*})
  */
 public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, String instance,
                            TriggerConfig.Http http, TriggerConfig.Slack slack, TriggerConfig.Alertmanager alertmanager,
-                           TriggerConfig.Gate gate) {
+                           TriggerConfig.Gate gate, DeadNodes deadNodes) {
+
+  /** Every input, the dead-node detection with its defaults. */
+  public DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, String instance, TriggerConfig.Http http,
+                      TriggerConfig.Slack slack, TriggerConfig.Alertmanager alertmanager, TriggerConfig.Gate gate) {
+    this(kafka, engine, tickets, instance, http, slack, alertmanager, gate, DeadNodes.defaults());
+  }
 
   /**
    * Kafka and the engine only (tests, the demo, benchmarks): the HTTP server on a free port of 127.0.0.1, the API,
@@ -40,19 +47,34 @@ public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, St
   }
 
   public DaemonConfig withHttp(TriggerConfig.Http h) {
-    return new DaemonConfig(kafka, engine, tickets, instance, h, slack, alertmanager, gate);
+    return new DaemonConfig(kafka, engine, tickets, instance, h, slack, alertmanager, gate, deadNodes);
   }
 
   public DaemonConfig withSlack(TriggerConfig.Slack s) {
-    return new DaemonConfig(kafka, engine, tickets, instance, http, s, alertmanager, gate);
+    return new DaemonConfig(kafka, engine, tickets, instance, http, s, alertmanager, gate, deadNodes);
   }
 
   public DaemonConfig withAlertmanager(TriggerConfig.Alertmanager a) {
-    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, a, gate);
+    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, a, gate, deadNodes);
   }
 
   public DaemonConfig withGate(TriggerConfig.Gate g) {
-    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, g);
+    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, g, deadNodes);
+  }
+
+  public DaemonConfig withDeadNodes(DeadNodes d) {
+    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, gate, d);
+  }
+
+  /**
+   * @param grace how long a node may be not Ready, its Lease not renewed, before its StatefulSet pods are reported
+   *              stuck ({@code deadNodes.grace}, default PT5M: the pods' default 300 s toleration of the unreachable
+   *              taint, after which they show Terminating)
+   */
+  public record DeadNodes(java.time.Duration grace) {
+    public static DeadNodes defaults() {
+      return new DeadNodes(java.time.Duration.ofMinutes(5));
+    }
   }
 
   /**

@@ -35,7 +35,7 @@ final class Settings {
   static final Map<String, String> DEFAULT_PROPERTIES = Map.of(BOOTSTRAP_SERVERS, "localhost:9092");
   /** Keys whose value is a mapping of further keys. */
   static final Set<String> SECTIONS = Set.of("daemon", "kafka", "kafka.topics", "engine", "tickets", "http", "slack",
-      "alertmanager", "gate");
+      "alertmanager", "gate", "deadNodes");
 
   private static final EngineConfig ENGINE = EngineConfig.defaults();
 
@@ -85,6 +85,8 @@ final class Settings {
   static final Setting<String> GATE_ALERTS = new Setting<>("gate.alerts", ".*", Settings::regex);
   static final Setting<Duration> GATE_INTERVAL = new Setting<>("gate.interval", Duration.ofMinutes(1),
       Settings::positiveDuration);
+  static final Setting<Duration> DEAD_NODES_GRACE = new Setting<>("deadNodes.grace",
+      DaemonConfig.DeadNodes.defaults().grace(), Settings::positiveDuration);
 
   /** Settings whose value may be a YAML list (or, in the file or the environment, one comma-separated line). */
   static final Set<String> LISTS = Set.of(SLACK_ALLOWED_USERS.key(), SLACK_ALLOWED_CHANNELS.key(), ALERT_NAMES.key(),
@@ -96,7 +98,8 @@ final class Settings {
       GROUP_ID, PARTITIONS, REPLICATION_FACTOR, MAX_NODES_IN_MAINTENANCE, DRAIN_TIMEOUT, CONFIRM_TIMEOUT, ON_FAILURE,
       RELIST_PERIOD, KUBE_WORKERS, MAX_BYTES, TICK, RETENTION, HTTP_HOST, HTTP_PORT, HTTP_MAX_BODY_BYTES, HTTP_API_TOKEN,
       HTTP_API_TOKEN_FILE, SLACK_SIGNING_SECRET, SLACK_SIGNING_SECRET_FILE, SLACK_ALLOWED_USERS, SLACK_ALLOWED_CHANNELS,
-      SLACK_WEBHOOK_URL, ALERT_NAMES, ALERT_NODE_LABELS, ALERT_ACTION, GATE_PROMETHEUS_URL, GATE_ALERTS, GATE_INTERVAL);
+      SLACK_WEBHOOK_URL, ALERT_NAMES, ALERT_NODE_LABELS, ALERT_ACTION, GATE_PROMETHEUS_URL, GATE_ALERTS, GATE_INTERVAL,
+      DEAD_NODES_GRACE);
 
   private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
   private static final Pattern INSTANCE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,252}");

@@ -54,6 +54,7 @@ public final class MetricsSubscriber extends VerticleBase {
       }
     });
     vertx.eventBus().consumer(NOTIFICATIONS, m -> meters.onNotification(m.body()));
+    vertx.eventBus().<JsonObject>consumer(dev.takeover.cluster.DeadNodeWatch.ADDRESS, m -> meters.onNodeEvent(m.body()));
     vertx.setPeriodic(1, REFRESH_MS, t -> refreshCordoned());
     return Future.succeededFuture();
   }

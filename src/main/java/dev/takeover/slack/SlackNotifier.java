@@ -57,6 +57,10 @@ public final class SlackNotifier extends VerticleBase {
     poster = new SlackPoster(vertx);
     urls = new ResponseUrls(vertx);
     sweeper = vertx.setPeriodic(60_000, t -> urls.sweep(clock.instant()));
+    if (!config.webhookUrl().isEmpty()) {
+      // The channel hears nodes that went down and came back; without a webhook there is nobody to tell.
+      vertx.eventBus().<JsonObject>consumer(dev.takeover.cluster.DeadNodeWatch.ADDRESS, this::onNodeEvent);
+    }
     return Future.join(
         vertx.eventBus().<JsonObject>consumer(TicketEvent.ADDRESS, this::onEvent).completion(),
         vertx.eventBus().<JsonObject>localConsumer(LATE_ANSWER, this::onLateAnswer).completion());
@@ -97,6 +101,17 @@ public final class SlackNotifier extends VerticleBase {
       }
     } catch (RuntimeException e) {
       LOG.warn("a ticket event could not be told to Slack: {}", e.toString());
+    }
+  }
+
+  private void onNodeEvent(Message<JsonObject> m) {
+    try {
+      JsonObject message = NodeMessages.forEvent(m.body());
+      if (message != null) {
+        post(WEBHOOK, "node " + m.body().getString("node", ""), config.webhookUrl(), message);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("a node event could not be told to Slack: {}", e.toString());
     }
   }
 

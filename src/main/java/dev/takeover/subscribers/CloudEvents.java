@@ -63,6 +63,31 @@ public final class CloudEvents {
     return builder.build();
   }
 
+  /** The prefix of node events' types: {@code dev.takeover.node.down}, {@code dev.takeover.node.recovered}. */
+  public static final String NODE_TYPE_PREFIX = "dev.takeover.";
+
+  /**
+   * The CloudEvent of a node event of {@code takeover.node.events} ({@code {type: "node.down", node, time, data}}):
+   * type {@code dev.takeover.node.down}, subject the node, the event's data with the node put in.
+   */
+  public static CloudEvent nodeEvent(JsonObject event, URI source, Supplier<String> ids) {
+    String node = event.getString("node");
+    String type = event.getString("type");
+    if (node == null || node.isEmpty() || type == null || !type.startsWith("node.")) {
+      throw new IllegalArgumentException("it names no node or is not a node event");
+    }
+    JsonObject data = event.getJsonObject("data", new JsonObject()).copy().put("node", node);
+    return CloudEventBuilder.v1()
+        .withId(ids.get())
+        .withSource(source)
+        .withType(NODE_TYPE_PREFIX + type)
+        .withTime(java.time.Instant.parse(event.getString("time")).atOffset(ZoneOffset.UTC))
+        .withSubject(node)
+        .withDataContentType("application/json")
+        .withData(data.toBuffer().getBytes())
+        .build();
+  }
+
   /** The record value: the whole event as one JSON document, {@code data} embedded as JSON. */
   public static byte[] structured(CloudEvent event) {
     return FORMAT.serialize(event);

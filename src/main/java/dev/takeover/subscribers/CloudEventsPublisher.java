@@ -64,6 +64,7 @@ public final class CloudEventsPublisher extends VerticleBase {
 
   private KafkaProducer<String, byte[]> producer;
   private MessageConsumer<Object> consumer;
+  private MessageConsumer<JsonObject> nodeConsumer;
   private Outage outage;
   /** Tickets whose event failed and is not on the topic yet: the outage is over only once there is none. */
   private final Set<String> failing = new HashSet<>();
@@ -92,7 +93,8 @@ public final class CloudEventsPublisher extends VerticleBase {
     // A failed send is handled where it was made (failed()); the stream would report it again as "unhandled".
     producer.exceptionHandler(e -> { });
     consumer = vertx.eventBus().consumer(TicketEvent.ADDRESS, this::onTicketEvent);
-    return consumer.completion();
+    nodeConsumer = vertx.eventBus().consumer(dev.takeover.cluster.DeadNodeWatch.ADDRESS, this::onNodeEvent);
+    return Future.all(consumer.completion(), nodeConsumer.completion());
   }
 
   /** Stops listening, gives the queue {@code flushTimeout} to reach the topic, then closes the producer. */
@@ -101,7 +103,7 @@ public final class CloudEventsPublisher extends VerticleBase {
     long deadline = System.nanoTime() + limits.flushTimeout().toNanos();
     flushed = Promise.promise();
     settleFlush();
-    return consumer.unregister()
+    return Future.join(consumer.unregister(), nodeConsumer.unregister())
         .compose(v -> flushed.future().timeout(limits.flushTimeout().toMillis(), TimeUnit.MILLISECONDS))
         .recover(e -> {
           LOG.warn("events topic {}: {} events not published at stop: not acknowledged within {} s", topic,
@@ -156,6 +158,28 @@ public final class CloudEventsPublisher extends VerticleBase {
         LOG.warn("events topic {}: queue full ({} events); dropping the oldest step and pod events first; the count"
             + " follows once there is room", topic, limits.capacity());
       }
+    }
+    pump();
+  }
+
+  /**
+   * A node event of the dead-node watch, keyed by the node: a node's down and recovered land on one partition, in
+   * order, queued and retried as the tickets' events are.
+   */
+  private void onNodeEvent(Message<JsonObject> message) {
+    String node;
+    byte[] value;
+    try {
+      node = message.body().getString("node");
+      value = CloudEvents.structured(CloudEvents.nodeEvent(message.body(), source, () -> UUID.randomUUID().toString()));
+    } catch (RuntimeException e) {
+      LOG.warn("a message on {} is not a node event, not published: {}", dev.takeover.cluster.DeadNodeWatch.ADDRESS,
+          oneLine(e));
+      return;
+    }
+    if (outbox.add(node, message.body().getString("type"), value) != null && droppedSinceFull++ == 0) {
+      LOG.warn("events topic {}: queue full ({} events); dropping the oldest step and pod events first; the count"
+          + " follows once there is room", topic, limits.capacity());
     }
     pump();
   }

@@ -35,6 +35,7 @@ public final class KubeEventRecorder implements AutoCloseable {
   private final Set<String> blockedOnce = new HashSet<>();
   private final Map<String, Promise<Void>> ticketDone = new ConcurrentHashMap<>();
   private Future<?> last = Future.succeededFuture();
+  private MessageConsumer<JsonObject> nodeConsumer;
 
   /** Told of each Event written or not: for the daemon's notification metrics; nothing by default. */
   private java.util.function.Consumer<Boolean> told = ok -> { };
@@ -52,6 +53,38 @@ public final class KubeEventRecorder implements AutoCloseable {
     told = ok -> vertx.eventBus().publish("takeover.notifications", new JsonObject()
         .put("channel", "kubernetes-event").put("result", ok ? "sent" : "failed"));
     return this;
+  }
+
+  /**
+   * Also writes the dead-node watch's events ({@code takeover.node.events}) on their Node: Warning NodeDown (the
+   * stuck pods with their claims and volumes) and Normal NodeRecovered.
+   */
+  public KubeEventRecorder nodeEventsOn(io.vertx.core.Vertx vertx) {
+    nodeConsumer = vertx.eventBus().<JsonObject>consumer(dev.takeover.cluster.DeadNodeWatch.ADDRESS, m -> onNodeEvent(m.body()));
+    return this;
+  }
+
+  private void onNodeEvent(JsonObject e) {
+    String node = e.getString("node", "");
+    boolean down = dev.takeover.cluster.DeadNodeWatch.DOWN.equals(e.getString("type"));
+    JsonObject data = e.getJsonObject("data", new JsonObject());
+    StringBuilder pods = new StringBuilder();
+    for (Object p : data.getJsonArray("pods", new JsonArray())) {
+      if (p instanceof JsonObject pod) {
+        String claims = EventText.claims(pod.getJsonArray("claims"));
+        pods.append(pods.isEmpty() ? "" : "; ").append(pod.getString("pod")).append(claims.isEmpty() ? "" : " (" + claims + ")");
+      }
+    }
+    String message = down
+        ? "Node down: " + data.getString("reason", "") + ". StatefulSet pods stuck: " + pods
+            + ". Takeover changed nothing (detection only)"
+        : "Node recovered: " + data.getString("reason", "") + (pods.isEmpty() ? "" : ". Pods that were stuck: " + pods);
+    String reason = down ? "NodeDown" : "NodeRecovered";
+    last = last.transform(x -> kube.nodes.get(node))
+        .compose(n -> n == null ? Future.succeededFuture()
+            : kube.events.onNode(n, reason, message, down).onComplete(ar -> told.accept(ar.succeeded())))
+        .onFailure(err -> LOG.warn("could not record {} on node {}: {}", reason, node, err.getMessage()))
+        .transform(x -> Future.succeededFuture());
   }
 
   private void onEvent(JsonObject e) {
@@ -147,5 +180,8 @@ public final class KubeEventRecorder implements AutoCloseable {
   @Override
   public void close() {
     consumer.unregister();
+    if (nodeConsumer != null) {
+      nodeConsumer.unregister();
+    }
   }
 }

@@ -207,4 +207,26 @@ final class DaemonUnderTest implements AutoCloseable {
     });
     return ids;
   }
+
+  /**
+   * Reads the events topic until a record matches (key and CloudEvent), within the bound; the events read are kept
+   * for {@link #awaitEvent} as well.
+   */
+  ConsumerRecord<String, CloudEvent> awaitRecord(Predicate<ConsumerRecord<String, CloudEvent>> until, Duration bound) {
+    EventFormat format = new JsonFormat();
+    long deadline = System.nanoTime() + bound.toNanos();
+    List<String> read = new ArrayList<>();
+    while (System.nanoTime() < deadline) {
+      for (ConsumerRecord<String, byte[]> r : events.poll(Duration.ofMillis(200))) {
+        CloudEvent e = format.deserialize(r.value());
+        seen.add(e);
+        ConsumerRecord<String, CloudEvent> mine = new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.key(), e);
+        read.add(r.key() + " " + e.getType());
+        if (until.test(mine)) {
+          return mine;
+        }
+      }
+    }
+    throw new AssertionError("no such record within " + bound + "; read: " + read);
+  }
 }

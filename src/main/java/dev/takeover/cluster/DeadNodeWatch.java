@@ -1,0 +1,229 @@
+package dev.takeover.cluster;
+
+import dev.takeover.engine.NodeRecord;
+import dev.takeover.kube.Kube;
+import dev.takeover.kube.ListWatch;
+import dev.takeover.kube.WatchHealth;
+import dev.takeover.kube.WatchScope;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.Watcher;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Detects nodes that stopped with StatefulSet pods on them ({@link DeadNodes} decides), and says so on the event
+ * bus address {@value #ADDRESS}:
+ * <pre>
+ * {"type": "node.down" | "node.recovered", "node": "kube-node02", "time": "2026-12-02T10:05:01Z",
+ *  "data": {"pods": [{"pod": "default/mysql-0", "claims": [{"claim": "pvc-mysql-0", "volume": "pv1"}]}],
+ *           "notReadySince": "…", "leaseRenewedAt": "…" | null, "reason": "…"}}
+ * </pre>
+ * It only reads: nodes and the Leases of kube-node-lease through list-watches, and the pods of a suspect node (field
+ * selector {@code spec.nodeName}) with their claims when it is about to be said down. Nothing in the cluster is
+ * changed. A node whose Lease is renewed while it is not Ready is logged as alive.
+ */
+public final class DeadNodeWatch extends VerticleBase {
+  public static final String ADDRESS = "takeover.node.events";
+  public static final String DOWN = "node.down";
+  public static final String RECOVERED = "node.recovered";
+  static final String LEASE_NAMESPACE = "kube-node-lease";
+  private static final Logger LOG = LoggerFactory.getLogger(DeadNodeWatch.class);
+
+  private final Kube kube;
+  private final Duration grace;
+  private final Duration relistPeriod;
+  private final Clock clock;
+  private DeadNodes dead;
+  private final List<ListWatch<?>> watches = new ArrayList<>();
+  private long ticker = -1;
+
+  public DeadNodeWatch(Kube kube, Duration grace, Duration relistPeriod, Clock clock) {
+    this.kube = kube;
+    this.grace = grace;
+    this.relistPeriod = relistPeriod;
+    this.clock = clock;
+  }
+
+  @Override
+  public Future<?> start() {
+    // A suspect without StatefulSet pods is listed again after a grace: it gets none while down, and this bounds
+    // the pod lists of a node that stays dead for days.
+    dead = new DeadNodes(grace, grace);
+    WatchHealth health = new WatchHealth() {
+      @Override
+      public void failing(String what, String cause, Duration listingEvery) {
+        LOG.warn("watch of {} failing ({}); checking by listing every {} s", what, cause, listingEvery.toSeconds());
+      }
+
+      @Override
+      public void recovered(String what) {
+        LOG.info("watch of {} works again", what);
+      }
+    };
+    WatchScope<Lease> leases = new WatchScope<>("leases in " + LEASE_NAMESPACE, Lease.class, LEASE_NAMESPACE, null, null);
+    Future<?> nodes = ListWatch.start(context, kube.calls(), WatchScope.nodes(), relistPeriod, health,
+        new ListWatch.Listener<Node>() {
+          @Override
+          public void listed(List<Node> items) {
+            dead.nodesListed(items.stream().map(DeadNodeWatch::view).toList(), clock.instant());
+          }
+
+          @Override
+          public void changed(Watcher.Action action, Node node) {
+            if (action == Watcher.Action.DELETED) {
+              dead.nodeRemoved(node.getMetadata().getName());
+            } else if (action == Watcher.Action.ADDED || action == Watcher.Action.MODIFIED) {
+              dead.node(view(node), clock.instant());
+            }
+          }
+        }).onSuccess(watches::add);
+    Future<?> leaseWatch = ListWatch.start(context, kube.calls(), leases, relistPeriod, health,
+        new ListWatch.Listener<Lease>() {
+          @Override
+          public void listed(List<Lease> items) {
+            Map<String, DeadNodes.LeaseView> all = new HashMap<>();
+            items.forEach(l -> all.put(l.getMetadata().getName(), lease(l)));
+            dead.leasesListed(all);
+          }
+
+          @Override
+          public void changed(Watcher.Action action, Lease lease) {
+            if (action == Watcher.Action.DELETED) {
+              dead.leaseRemoved(lease.getMetadata().getName());
+            } else if (action == Watcher.Action.ADDED || action == Watcher.Action.MODIFIED) {
+              dead.lease(lease.getMetadata().getName(), lease(lease));
+            }
+          }
+        }).onSuccess(watches::add);
+    // Down is a matter of time passing, not only of changes: look every quarter of the grace (0.5 s to 15 s).
+    long every = Math.max(500, Math.min(15_000, grace.toMillis() / 4));
+    ticker = vertx.setPeriodic(every, t -> pass());
+    return Future.join(nodes, leaseWatch);
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(ticker);
+    watches.forEach(ListWatch::close);
+    return Future.succeededFuture();
+  }
+
+  private void pass() {
+    DeadNodes.Pass pass = dead.pass(clock.instant());
+    for (DeadNodes.Decision d : pass.decisions()) {
+      if (d instanceof DeadNodes.Alive a) {
+        LOG.info("node {} is alive: {}", a.node(), a.reason());
+      } else if (d instanceof DeadNodes.Recovered r) {
+        LOG.info("node {} recovered: {}", r.node(), r.reason());
+        publish(RECOVERED, r.node(), r.pods().stream().map(p -> new JsonObject().put("pod", p)).toList(),
+            r.notReadySince(), r.leaseRenewedAt(), r.reason());
+      } // Down never comes from a pass: a suspect's pods are listed first
+    }
+    pass.suspects().forEach(this::listPods);
+  }
+
+  private void listPods(String node) {
+    kube.pods.onNode(node).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("pods on suspect node {} not listed: {}", node, ar.cause().getMessage());
+        dead.listFailed(node);
+        return;
+      }
+      List<Pod> stuck = ar.result().stream().filter(DeadNodeWatch::ofStatefulSet).toList();
+      DeadNodes.Down down = dead.podsListed(node,
+          stuck.stream().map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName()).toList(),
+          clock.instant());
+      if (down != null) {
+        claims(stuck).onComplete(claims -> {
+          LOG.warn("node {} is down: {}", node, down.reason());
+          publish(DOWN, node, claims.result(), down.notReadySince(), down.leaseRenewedAt(), down.reason());
+        });
+      }
+    });
+  }
+
+  /** Each pod with its claims and their volumes; a claim that cannot be read says volume null, never holds it up. */
+  private Future<List<JsonObject>> claims(List<Pod> pods) {
+    List<Future<JsonObject>> all = new ArrayList<>();
+    for (Pod pod : pods) {
+      String ns = pod.getMetadata().getNamespace();
+      List<Future<JsonObject>> claims = new ArrayList<>();
+      for (Volume v : pod.getSpec().getVolumes() == null ? List.<Volume>of() : pod.getSpec().getVolumes()) {
+        if (v.getPersistentVolumeClaim() != null) {
+          String claim = v.getPersistentVolumeClaim().getClaimName();
+          claims.add(kube.storage.claim(ns, claim).transform(ar -> Future.succeededFuture(new JsonObject()
+              .put("claim", claim).put("volume", ar.succeeded() && ar.result() != null && ar.result().getSpec() != null
+                  ? ar.result().getSpec().getVolumeName() : null))));
+        }
+      }
+      all.add(Future.all(claims).transform(ar -> Future.succeededFuture(new JsonObject()
+          .put("pod", ns + "/" + pod.getMetadata().getName())
+          .put("claims", new JsonArray(claims.stream().map(Future::result).toList())))));
+    }
+    return Future.all(all).transform(ar -> Future.succeededFuture(all.stream().map(Future::result).toList()));
+  }
+
+  private void publish(String type, String node, List<JsonObject> pods, Instant notReadySince, Instant leaseRenewedAt,
+                       String reason) {
+    vertx.eventBus().publish(ADDRESS, new JsonObject().put("type", type).put("node", node)
+        .put("time", clock.instant().toString())
+        .put("data", new JsonObject().put("pods", new JsonArray(new ArrayList<>(pods)))
+            .put("notReadySince", notReadySince == null ? null : notReadySince.toString())
+            .put("leaseRenewedAt", leaseRenewedAt == null ? null : leaseRenewedAt.toString())
+            .put("reason", reason)));
+  }
+
+  static boolean ofStatefulSet(Pod pod) {
+    List<OwnerReference> owners = pod.getMetadata().getOwnerReferences();
+    return owners != null && owners.stream().anyMatch(o -> "StatefulSet".equals(o.getKind())
+        && Boolean.TRUE.equals(o.getController()));
+  }
+
+  static DeadNodes.NodeView view(Node node) {
+    NodeCondition ready = node.getStatus() == null || node.getStatus().getConditions() == null ? null
+        : node.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst().orElse(null);
+    boolean isReady = ready != null && "True".equals(ready.getStatus());
+    Instant since = null;
+    String reason = "";
+    if (!isReady) {
+      since = ready == null ? null : instant(ready.getLastTransitionTime());
+      reason = ready == null ? "no Ready condition" : "Ready " + ready.getStatus()
+          + (ready.getReason() == null ? "" : " (" + ready.getReason() + ")");
+    }
+    return new DeadNodes.NodeView(node.getMetadata().getName(), isReady, since, reason, NodeRecord.read(node) != null);
+  }
+
+  static DeadNodes.LeaseView lease(Lease lease) {
+    if (lease.getSpec() == null) {
+      return new DeadNodes.LeaseView(null, null);
+    }
+    Integer seconds = lease.getSpec().getLeaseDurationSeconds();
+    return new DeadNodes.LeaseView(lease.getSpec().getRenewTime() == null ? null
+        : lease.getSpec().getRenewTime().toInstant(), seconds == null ? null : Duration.ofSeconds(seconds));
+  }
+
+  private static Instant instant(String text) {
+    try {
+      return text == null ? null : Instant.parse(text);
+    } catch (RuntimeException e) {
+      return null; // counted from when it was first seen not Ready
+    }
+  }
+}

@@ -1,0 +1,219 @@
+package dev.takeover.cluster;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Decides which nodes are down, from what the cluster says of them; no I/O, no clock of its own (every call is
+ * given {@code now}), so each rule is tested without a cluster.
+ *
+ * <p>A node is <em>down</em> when, all at once:
+ * <ol>
+ *   <li>its Ready condition has not been True for longer than the grace (since the condition's
+ *   lastTransitionTime: a node that flaps starts again from its last change, so it is never down until it stays
+ *   down past the grace);</li>
+ *   <li>its Lease in kube-node-lease is not renewed: renewTime + leaseDurationSeconds is past. A renewed Lease
+ *   means the kubelet still runs (only its status updates fail to arrive): such a node is reported
+ *   {@link Alive}, never down, whatever Ready says;</li>
+ *   <li>it is not under a Takeover maintenance (its {@code takeover.dev/} record): that node was cordoned on
+ *   purpose and its run is watching it;</li>
+ *   <li>StatefulSet pods are bound to it: only those stay stuck (the StatefulSet controller makes no replacement
+ *   while the old pod exists); their list is asked of the API server, as a {@link Pass#suspects() suspect}.</li>
+ * </ol>
+ * Down is decided once per down period; {@link Recovered} follows when the node is Ready again (or is removed from
+ * the cluster, which releases its pods).
+ */
+public final class DeadNodes {
+  /** The kubelet's default leaseDurationSeconds, for a Lease that does not say. */
+  static final Duration DEFAULT_LEASE = Duration.ofSeconds(40);
+
+  /**
+   * A node as the watch saw it.
+   *
+   * @param notReadySince the Ready condition's lastTransitionTime when it is not True; null if the node does not say
+   * @param readyReason   the Ready condition's status, reason and message, for the report ("" when Ready)
+   * @param maintenance   it carries a Takeover record: a run holds it
+   */
+  public record NodeView(String name, boolean ready, Instant notReadySince, String readyReason, boolean maintenance) {}
+
+  /** A node's Lease: when it was last renewed (null: never) and for how long that holds (null: the default). */
+  public record LeaseView(Instant renewTime, Duration duration) {
+    boolean renewedAt(Instant now) {
+      return renewTime != null && renewTime.plus(duration == null ? DEFAULT_LEASE : duration).isAfter(now);
+    }
+  }
+
+  public sealed interface Decision permits Down, Recovered, Alive {
+    String node();
+  }
+
+  /** The node is down with these StatefulSet pods (namespace/name) stuck on it. */
+  public record Down(String node, Instant notReadySince, Instant leaseRenewedAt, String reason, List<String> pods)
+      implements Decision {}
+
+  /** A node reported down is Ready again (or gone). */
+  public record Recovered(String node, Instant notReadySince, Instant leaseRenewedAt, String reason, List<String> pods)
+      implements Decision {}
+
+  /** Not Ready past the grace, but its Lease is renewed: alive. Told once per not-Ready period. */
+  public record Alive(String node, Instant notReadySince, Instant leaseRenewedAt, String reason) implements Decision {}
+
+  /** What a pass decided, and the nodes whose pods must be listed before they can be said down. */
+  public record Pass(List<Decision> decisions, List<String> suspects) {}
+
+  private final Duration grace;
+  private final Duration recheckWithoutPods;
+  private final Map<String, NodeView> nodes = new TreeMap<>();
+  private final Map<String, LeaseView> leases = new HashMap<>();
+  /** When a node without a lastTransitionTime was first seen not Ready. */
+  private final Map<String, Instant> firstSeenNotReady = new HashMap<>();
+  /** Nodes reported down, with what was reported. */
+  private final Map<String, Down> down = new HashMap<>();
+  /** The not-Ready period (its start) a node was reported alive for. */
+  private final Map<String, Instant> aliveTold = new HashMap<>();
+  /** Suspects whose pods are being listed. */
+  private final Set<String> listing = new HashSet<>();
+  /** Suspects found without StatefulSet pods: not listed again before this. */
+  private final Map<String, Instant> noPodsUntil = new HashMap<>();
+
+  /**
+   * @param recheckWithoutPods how long a suspect found without StatefulSet pods is left before its pods are listed
+   *                           again (a down node gets no new pods; this only bounds the API calls)
+   */
+  public DeadNodes(Duration grace, Duration recheckWithoutPods) {
+    this.grace = grace;
+    this.recheckWithoutPods = recheckWithoutPods;
+  }
+
+  public void node(NodeView view, Instant now) {
+    nodes.put(view.name(), view);
+    if (view.ready()) {
+      firstSeenNotReady.remove(view.name());
+      noPodsUntil.remove(view.name());
+    } else {
+      firstSeenNotReady.putIfAbsent(view.name(), now);
+    }
+  }
+
+  /** Every node a list found: those it did not find are gone. */
+  public void nodesListed(List<NodeView> views, Instant now) {
+    Set<String> names = new HashSet<>();
+    for (NodeView v : views) {
+      names.add(v.name());
+      node(v, now);
+    }
+    nodes.keySet().removeIf(n -> !names.contains(n));
+  }
+
+  public void nodeRemoved(String name) {
+    nodes.remove(name);
+  }
+
+  public void lease(String node, LeaseView lease) {
+    leases.put(node, lease);
+  }
+
+  public void leaseRemoved(String node) {
+    leases.remove(node);
+  }
+
+  /** Every Lease a list found, by node name. */
+  public void leasesListed(Map<String, LeaseView> all) {
+    leases.clear();
+    leases.putAll(all);
+  }
+
+  /** Looks at every node now: decisions that need no pods, and the suspects whose pods are to be listed. */
+  public Pass pass(Instant now) {
+    List<Decision> decisions = new ArrayList<>();
+    List<String> suspects = new ArrayList<>();
+    for (Map.Entry<String, Down> d : new ArrayList<>(down.entrySet())) {
+      NodeView v = nodes.get(d.getKey());
+      if (v == null || v.ready()) {
+        down.remove(d.getKey());
+        LeaseView lease = leases.get(d.getKey());
+        String reason = v == null ? "the node was removed from the cluster (its pods go with it)"
+            : "Ready again after " + Duration.between(d.getValue().notReadySince(), now).toSeconds() + " s not Ready";
+        decisions.add(new Recovered(d.getKey(), d.getValue().notReadySince(),
+            lease == null ? null : lease.renewTime(), reason, d.getValue().pods()));
+      }
+    }
+    for (NodeView v : nodes.values()) {
+      String name = v.name();
+      Instant since = notReadySince(v);
+      if (v.ready() || since == null || down.containsKey(name) || v.maintenance()
+          || !pastGrace(since, now)) {
+        continue;
+      }
+      LeaseView lease = leases.get(name);
+      if (lease != null && lease.renewedAt(now)) {
+        if (!since.equals(aliveTold.get(name))) {
+          aliveTold.put(name, since);
+          decisions.add(new Alive(name, since, lease.renewTime(), v.readyReason() + " since " + since
+              + ", but its Lease was renewed at " + lease.renewTime() + ": the kubelet runs"));
+        }
+        continue;
+      }
+      Instant wait = noPodsUntil.get(name);
+      if (!listing.contains(name) && (wait == null || !now.isBefore(wait))) {
+        listing.add(name);
+        suspects.add(name);
+      }
+    }
+    aliveTold.keySet().removeIf(n -> !nodes.containsKey(n) || nodes.get(n).ready());
+    return new Pass(decisions, suspects);
+  }
+
+  /**
+   * The StatefulSet pods (namespace/name) a suspect has, as listed: down if it still is a suspect and has some.
+   * Returns null when nothing is to be said.
+   */
+  public Down podsListed(String node, List<String> statefulSetPods, Instant now) {
+    listing.remove(node);
+    NodeView v = nodes.get(node);
+    Instant since = v == null ? null : notReadySince(v);
+    LeaseView lease = leases.get(node);
+    // Re-checked: the node may have come back, or its Lease been renewed, while its pods were being listed.
+    if (v == null || v.ready() || since == null || v.maintenance() || down.containsKey(node)
+        || !pastGrace(since, now) || (lease != null && lease.renewedAt(now))) {
+      return null;
+    }
+    if (statefulSetPods.isEmpty()) {
+      noPodsUntil.put(node, now.plus(recheckWithoutPods));
+      return null;
+    }
+    Instant renewed = lease == null ? null : lease.renewTime();
+    String reason = v.readyReason() + " since " + since + " (" + Duration.between(since, now).toSeconds()
+        + " s, grace " + grace.toSeconds() + " s); " + (renewed == null ? "no Lease" : "Lease last renewed at "
+        + renewed) + "; " + statefulSetPods.size() + " StatefulSet pod(s) stuck on it";
+    Down d = new Down(node, since, renewed, reason, List.copyOf(statefulSetPods));
+    down.put(node, d);
+    return d;
+  }
+
+  /** Listing a suspect's pods failed: it is a suspect again at the next pass. */
+  public void listFailed(String node) {
+    listing.remove(node);
+  }
+
+  /** Nodes reported down and not recovered. */
+  public Set<String> downNodes() {
+    return Set.copyOf(down.keySet());
+  }
+
+  /** Longer than the grace, not equal: "not Ready for longer than grace". */
+  private boolean pastGrace(Instant since, Instant now) {
+    return Duration.between(since, now).compareTo(grace) > 0;
+  }
+
+  private Instant notReadySince(NodeView v) {
+    return v.notReadySince() != null ? v.notReadySince() : firstSeenNotReady.get(v.name());
+  }
+}
