@@ -9,10 +9,12 @@ import dev.takeover.sim.controllers.Kubelet;
 import dev.takeover.sim.controllers.NamespaceController;
 import dev.takeover.sim.controllers.NodeLeases;
 import dev.takeover.sim.controllers.NodeLifecycle;
+import dev.takeover.sim.controllers.PodGc;
 import dev.takeover.sim.controllers.PvBinder;
 import dev.takeover.sim.controllers.ReplicaSetController;
 import dev.takeover.sim.controllers.Scheduler;
 import dev.takeover.sim.controllers.StatefulSetController;
+import dev.takeover.sim.controllers.TaintEviction;
 
 import java.util.function.Supplier;
 
@@ -26,6 +28,8 @@ public enum SimController {
   SCHEDULER(Scheduler::new),
   KUBELET(Kubelet::new),
   NODE_LIFECYCLE(NodeLifecycle::new),
+  TAINT_EVICTION(TaintEviction::new),
+  POD_GC(PodGc::new),
   DISRUPTION(DisruptionController::new),
   NODE_LEASES(NodeLeases::new),
   GARBAGE_COLLECTOR(GarbageCollector::new),

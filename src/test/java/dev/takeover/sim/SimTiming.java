@@ -3,27 +3,48 @@ package dev.takeover.sim;
 import java.time.Duration;
 
 /**
- * How long the simulated kubelets take.
+ * How long the simulated kubelets and the node lifecycle take.
  *
- * @param podStartDelay    from a pod bound to a node to it Running and Ready (the recorded cluster: 2 s)
- * @param terminationDelay from a pod's deletionTimestamp to the kubelet's final delete, capped by the pod's own
- *                         grace period (the recorded cluster: 1 s)
+ * @param podStartDelay      from a pod bound to a node to it Running and Ready (the recorded cluster: 2 s)
+ * @param terminationDelay   from a pod's deletionTimestamp to the kubelet's final delete, capped by the pod's own
+ *                           grace period (the recorded cluster: 1 s)
+ * @param leaseRenewInterval how often a live node's kubelet renews its Lease (Kubernetes: 10 s)
+ * @param leaseDuration      the Lease's leaseDurationSeconds, whole seconds (Kubernetes: 40 s)
+ * @param nodeMonitorGrace   how long after the last renewal a stopped node goes Unknown with the unreachable
+ *                           NoSchedule taint (kube-controller-manager's node-monitor-grace-period: 50 s in v1.32,
+ *                           as recorded in watch/node-dies.jsonl)
+ * @param noExecuteDelay     from the NoSchedule taint to the NoExecute one (recorded: about 5 s, the next pass of
+ *                           the node lifecycle controller)
  */
-public record SimTiming(Duration podStartDelay, Duration terminationDelay) {
+public record SimTiming(Duration podStartDelay, Duration terminationDelay, Duration leaseRenewInterval,
+                        Duration leaseDuration, Duration nodeMonitorGrace, Duration noExecuteDelay) {
 
   public SimTiming {
-    if (podStartDelay.isNegative() || terminationDelay.isNegative()) {
-      throw new IllegalArgumentException("delays must not be negative");
+    for (Duration d : new Duration[] {podStartDelay, terminationDelay, leaseRenewInterval, leaseDuration,
+        nodeMonitorGrace, noExecuteDelay}) {
+      if (d.isNegative()) {
+        throw new IllegalArgumentException("delays must not be negative");
+      }
+    }
+    if (leaseDuration.toSeconds() < 1 || nodeMonitorGrace.compareTo(leaseDuration) < 0) {
+      throw new IllegalArgumentException("a lease lasts at least 1 s, and the grace at least the lease: as Kubernetes");
     }
   }
 
-  /** For tests: tens of milliseconds. */
+  /** Kubelet delays as given; a node's death in the same order as Kubernetes, about 25 times faster. */
+  public SimTiming(Duration podStartDelay, Duration terminationDelay) {
+    this(podStartDelay, terminationDelay, Duration.ofMillis(400), Duration.ofSeconds(1), Duration.ofMillis(1500),
+        Duration.ofMillis(200));
+  }
+
+  /** For tests: tens of milliseconds for pods; a stopped node is unreachable 1.5 s after its last renewal. */
   public static SimTiming fast() {
     return new SimTiming(Duration.ofMillis(30), Duration.ofMillis(20));
   }
 
-  /** For the demo: about what a small real cluster shows. */
+  /** For the demo: about what a small real cluster shows, a node's death as long as Kubernetes' defaults. */
   public static SimTiming realistic() {
-    return new SimTiming(Duration.ofSeconds(1), Duration.ofMillis(500));
+    return new SimTiming(Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(10), Duration.ofSeconds(40),
+        Duration.ofSeconds(50), Duration.ofSeconds(5));
   }
 }

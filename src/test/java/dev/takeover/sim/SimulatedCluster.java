@@ -79,7 +79,7 @@ public final class SimulatedCluster implements AutoCloseable {
     loop.start(newClient(config -> config.withRequestRetryBackoffLimit(0)));
     if (leases != null) {
       NodeLeases renewing = leases;
-      loop.every(NodeLeases.RENEW_INTERVAL, () -> renewing.renew(loop));
+      loop.every(timing.leaseRenewInterval(), () -> renewing.renew(loop));
     }
   }
 

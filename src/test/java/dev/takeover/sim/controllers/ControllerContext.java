@@ -17,6 +17,13 @@ public interface ControllerContext {
   /** Runs another pass after {@code delay} (a pending timer keeps the cluster from being settled). */
   void wakeAfter(Duration delay);
 
+  /**
+   * Runs another pass at {@code due} for {@code key} (one timer a key and time, however many passes ask). A due
+   * beyond {@link ControllerLoop#SOON} does not keep the cluster from being settled: a 300 s toleration is not
+   * something a test waits for.
+   */
+  void wakeAt(String key, Instant due);
+
   /** True while the node's machine is stopped ({@code SimulatedCluster.stopNode}). */
   boolean isStopped(String nodeName);
 

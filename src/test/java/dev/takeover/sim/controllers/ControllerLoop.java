@@ -143,6 +143,28 @@ public final class ControllerLoop implements ControllerContext, AutoCloseable {
     }
   }
 
+  /** How far ahead a timer still counts as pending work ({@link ControllerContext#wakeAt}). */
+  public static final Duration SOON = Duration.ofSeconds(10);
+  private final java.util.Map<String, Instant> wakes = new ConcurrentHashMap<>();
+
+  @Override
+  public void wakeAt(String key, Instant due) {
+    if (closed || due.equals(wakes.get(key))) {
+      return;
+    }
+    wakes.put(key, due);
+    Duration delay = Duration.between(now(), due).plusMillis(10);
+    if (delay.compareTo(SOON) <= 0) {
+      wakeAfter(delay);
+      return;
+    }
+    try {
+      executor.schedule(this::kick, Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // closed
+    }
+  }
+
   public void stopNode(String name) {
     stoppedNodes.add(name);
     kick();

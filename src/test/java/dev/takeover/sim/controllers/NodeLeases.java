@@ -13,11 +13,10 @@ import java.time.temporal.ChronoUnit;
 
 /**
  * Each live node's kubelet holds a Lease in kube-node-lease (rest/get-lease-live-node.txt) and renews it every
- * 10 s; a stopped node's lease is not renewed. Creation happens in a pass; renewal on a timer that does not keep
+ * {@code SimTiming.leaseRenewInterval} (10 s in Kubernetes); a stopped node's lease is not renewed. Creation happens in a pass; renewal on a timer that does not keep
  * the cluster from being settled.
  */
 public final class NodeLeases implements Controller {
-  public static final Duration RENEW_INTERVAL = Duration.ofSeconds(10);
   private static final String NAMESPACE = "kube-node-lease";
 
   @Override
@@ -26,12 +25,12 @@ public final class NodeLeases implements Controller {
     for (Node node : client.nodes().list().getItems()) {
       String name = node.getMetadata().getName();
       if (!context.isStopped(name) && client.leases().inNamespace(NAMESPACE).withName(name).get() == null) {
-        client.leases().inNamespace(NAMESPACE).resource(newLease(node)).create();
+        client.leases().inNamespace(NAMESPACE).resource(newLease(node, context.timing().leaseDuration())).create();
       }
     }
   }
 
-  /** Renews the leases of live nodes (called every {@link #RENEW_INTERVAL}). */
+  /** Renews the leases of live nodes (called every {@code SimTiming.leaseRenewInterval}). */
   public void renew(ControllerContext context) {
     KubernetesClient client = context.client();
     for (Lease lease : client.leases().inNamespace(NAMESPACE).list().getItems()) {
@@ -42,12 +41,12 @@ public final class NodeLeases implements Controller {
     }
   }
 
-  private static Lease newLease(Node node) {
+  private static Lease newLease(Node node, Duration duration) {
     String name = node.getMetadata().getName();
     return new LeaseBuilder().withNewMetadata().withName(name).withNamespace(NAMESPACE)
         .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("v1").withKind("Node").withName(name)
             .withUid(node.getMetadata().getUid()).build()).endMetadata()
-        .withNewSpec().withHolderIdentity(name).withLeaseDurationSeconds(40).withRenewTime(now()).endSpec().build();
+        .withNewSpec().withHolderIdentity(name).withLeaseDurationSeconds((int) duration.toSeconds()).withRenewTime(now()).endSpec().build();
   }
 
   private static ZonedDateTime now() {

@@ -10,16 +10,20 @@ import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The node lifecycle controller, minimal. A cordoned node gets the taint node.kubernetes.io/unschedulable:NoSchedule
- * (and loses it when uncordoned). A stopped node's conditions go Unknown (NodeStatusUnknown) and it gets the
- * unreachable NoSchedule and NoExecute taints (rest/get-node-dead.txt), at once rather than after the 40-50 s grace
- * period; its pods become Ready=False and stay bound there. When it starts again, it is Ready and untainted.
- * Not simulated: eviction after tolerationSeconds, the out-of-service taint.
+ * (and loses it when uncordoned). A stopped node is noticed as Kubernetes notices it (watch/node-dies.jsonl): once
+ * its Lease has not been renewed for {@code SimTiming.nodeMonitorGrace}, its conditions go Unknown
+ * (NodeStatusUnknown) with the taint unreachable:NoSchedule, and {@code noExecuteDelay} later unreachable:NoExecute;
+ * its pods become Ready=False and stay bound there. When it starts again, it is Ready and untainted.
+ * Eviction after tolerationSeconds is {@link TaintEviction}'s; the out-of-service taint's force delete, {@link PodGc}'s.
  */
 public final class NodeLifecycle implements Controller {
   private static final Map<String, String[]> HEALTHY = Map.of(
@@ -31,21 +35,52 @@ public final class NodeLifecycle implements Controller {
   @Override
   public void reconcile(ControllerContext context) {
     KubernetesClient client = context.client();
+    Instant now = context.now();
     for (Node node : client.nodes().list().getItems()) {
-      boolean stopped = context.isStopped(node.getMetadata().getName());
-      Node current = setConditions(client, node, stopped);
+      String name = node.getMetadata().getName();
+      boolean unreachable = context.isStopped(name) && unheardOf(context, name, now);
+      Node current = setConditions(client, node, unreachable);
       List<Taint> taints = new ArrayList<>(current.getSpec().getTaints() == null ? List.of() : current.getSpec().getTaints());
       boolean changed = want(taints, Taints.UNSCHEDULABLE, "NoSchedule", Boolean.TRUE.equals(current.getSpec().getUnschedulable()));
-      changed |= want(taints, Taints.UNREACHABLE, "NoSchedule", stopped);
-      changed |= want(taints, Taints.UNREACHABLE, "NoExecute", stopped);
+      changed |= want(taints, Taints.UNREACHABLE, "NoSchedule", unreachable);
+      changed |= want(taints, Taints.UNREACHABLE, "NoExecute", unreachable && noExecuteDue(context, name, taints, now));
       if (changed) {
         current.getSpec().setTaints(taints);
         client.nodes().resource(current).update();
       }
-      if (stopped) {
-        markPodsNotReady(client, node.getMetadata().getName());
+      if (unreachable) {
+        markPodsNotReady(client, name);
       }
     }
+  }
+
+  /** True once the node's Lease has gone unrenewed for the grace; until then, a pass is asked for at that time. */
+  private static boolean unheardOf(ControllerContext context, String node, Instant now) {
+    Lease lease = context.client().leases().inNamespace("kube-node-lease").withName(node).get();
+    if (lease == null || lease.getSpec() == null || lease.getSpec().getRenewTime() == null) {
+      return true;
+    }
+    Instant due = lease.getSpec().getRenewTime().toInstant().plus(context.timing().nodeMonitorGrace());
+    if (now.isBefore(due)) {
+      context.wakeAt("unreachable " + node, due);
+      return false;
+    }
+    return true;
+  }
+
+  /** The NoExecute taint follows the NoSchedule one by {@code noExecuteDelay} (the controller's next pass). */
+  private static boolean noExecuteDue(ControllerContext context, String node, List<Taint> taints, Instant now) {
+    if (Taints.has(taints, Taints.UNREACHABLE, "NoExecute")) {
+      return true;
+    }
+    Instant added = taints.stream().filter(t -> Taints.UNREACHABLE.equals(t.getKey()) && "NoSchedule".equals(t.getEffect()))
+        .map(t -> t.getTimeAdded() == null ? now : Instant.parse(t.getTimeAdded())).findFirst().orElse(now);
+    Instant due = added.plus(context.timing().noExecuteDelay());
+    if (now.isBefore(due)) {
+      context.wakeAt("no-execute " + node, due);
+      return false;
+    }
+    return true;
   }
 
   private static Node setConditions(KubernetesClient client, Node node, boolean stopped) {
