@@ -51,17 +51,7 @@ public final class ClusterWatch extends VerticleBase {
   public Future<?> start() {
     vertx.eventBus().<String>consumer(NODE, this::node);
     vertx.eventBus().<Object>consumer(SUMMARY, this::summary);
-    WatchHealth health = new WatchHealth() {
-      @Override
-      public void failing(String what, String cause, Duration listingEvery) {
-        LOG.warn("watch of {} failing ({}); checking by listing every {} s", what, cause, listingEvery.toSeconds());
-      }
-
-      @Override
-      public void recovered(String what) {
-        LOG.info("watch of {} works again", what);
-      }
-    };
+    WatchHealth health = WatchHealth.logged(LOG);
     // Completes after the first list was tried; the view is synced only once a list answered.
     return ListWatch.start(context, calls, WatchScope.nodes(), relistPeriod, health, new ListWatch.Listener<>() {
       @Override

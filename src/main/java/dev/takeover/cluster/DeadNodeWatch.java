@@ -66,17 +66,7 @@ public final class DeadNodeWatch extends VerticleBase {
     // A suspect without StatefulSet pods is listed again after a grace: it gets none while down, and this bounds
     // the pod lists of a node that stays dead for days.
     dead = new DeadNodes(grace, grace);
-    WatchHealth health = new WatchHealth() {
-      @Override
-      public void failing(String what, String cause, Duration listingEvery) {
-        LOG.warn("watch of {} failing ({}); checking by listing every {} s", what, cause, listingEvery.toSeconds());
-      }
-
-      @Override
-      public void recovered(String what) {
-        LOG.info("watch of {} works again", what);
-      }
-    };
+    WatchHealth health = WatchHealth.logged(LOG);
     WatchScope<Lease> leases = new WatchScope<>("leases in " + LEASE_NAMESPACE, Lease.class, LEASE_NAMESPACE, null, null);
     Future<?> nodes = ListWatch.start(context, kube.calls(), WatchScope.nodes(), relistPeriod, health,
         new ListWatch.Listener<Node>() {

@@ -18,4 +18,19 @@ public interface WatchHealth {
 
   /** {@code what} works again after it was reported failing. */
   void recovered(String what);
+
+  /** The health of a daemon's own long-lived watches: told in its log (a run's watches are told as events). */
+  static WatchHealth logged(org.slf4j.Logger log) {
+    return new WatchHealth() {
+      @Override
+      public void failing(String what, String cause, Duration listingEvery) {
+        log.warn("watch of {} failing ({}); checking by listing every {} s", what, cause, listingEvery.toSeconds());
+      }
+
+      @Override
+      public void recovered(String what) {
+        log.info("watch of {} works again", what);
+      }
+    };
+  }
 }
