@@ -119,6 +119,26 @@ public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, St
       return Set.copyOf(names);
     }
 
+    /**
+     * The properties of a producer whose every send is awaited and must not be lost: the operator's properties, then
+     * defaults they did not set ({@code linger.ms} 0, since each send is awaited and Kafka 4's 5 ms linger would only
+     * add 5 ms to each; {@code delivery.timeout.ms} as given; 10 s for a request and for a blocked send), then what
+     * durability needs, whatever was set ({@code acks=all}, idempotence, a String key, {@code valueSerializer}).
+     */
+    public Map<String, String> durableProducer(Class<?> valueSerializer, Duration deliveryTimeout) {
+      Map<String, String> props = new java.util.HashMap<>();
+      props.put("linger.ms", "0");
+      props.put("delivery.timeout.ms", Long.toString(deliveryTimeout.toMillis()));
+      props.put("request.timeout.ms", "10000");
+      props.put("max.block.ms", "10000");
+      props.putAll(properties);
+      props.put("acks", "all");
+      props.put("enable.idempotence", "true");
+      props.put("key.serializer", "org.apache.kafka.common.serialization.StringSerializer");
+      props.put("value.serializer", valueSerializer.getName());
+      return props;
+    }
+
     /** The properties as they may be logged: the value of every secret one is {@value #REDACTED}. */
     public Map<String, String> redacted() {
       Map<String, String> shown = new TreeMap<>();

@@ -6,9 +6,10 @@ import io.vertx.core.Vertx;
 import io.vertx.kafka.client.producer.KafkaHeader;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,16 +30,8 @@ public final class TicketPublisher {
   private final String topic;
 
   public TicketPublisher(Vertx vertx, DaemonConfig config) {
-    Map<String, String> props = new HashMap<>(config.kafka().properties());
-    props.put("key.serializer", "org.apache.kafka.common.serialization.StringSerializer");
-    props.put("value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
-    props.put("acks", "all");
-    props.put("enable.idempotence", "true");
-    props.put("linger.ms", "0");
-    // An answer within the HTTP route's patience (and Slack's 3 s for the first reply is kept by answering first).
-    props.putIfAbsent("delivery.timeout.ms", "20000");
-    props.putIfAbsent("request.timeout.ms", "10000");
-    props.putIfAbsent("max.block.ms", "10000");
+    // An answer within the HTTP route's patience (Slack's 3 s is kept by answering first).
+    Map<String, String> props = config.kafka().durableProducer(ByteArraySerializer.class, Duration.ofSeconds(20));
     this.producer = vertx.executeBlocking(() -> KafkaProducer.create(vertx, props));
     this.topic = config.kafka().topics().tickets();
   }

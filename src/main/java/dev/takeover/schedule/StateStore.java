@@ -10,6 +10,7 @@ import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -101,17 +102,8 @@ final class StateStore {
   /** Records a ticket's state (null: a tombstone); completes when the broker has it durably. */
   Future<Void> write(String ticketId, JsonObject value) {
     if (producer == null) {
-      Map<String, String> props = new HashMap<>(config.kafka().properties());
-      props.put("acks", "all");
-      props.put("enable.idempotence", "true");
-      props.put("key.serializer", "org.apache.kafka.common.serialization.StringSerializer");
-      props.put("value.serializer", "org.apache.kafka.common.serialization.StringSerializer");
-      // The scheduler awaits each record before its next effect (answer, start, next record): Kafka 4's default
-      // linger (5 ms) would only add 5 ms to each, several times per ticket.
-      props.putIfAbsent("linger.ms", "0");
-      props.putIfAbsent("delivery.timeout.ms", "30000");
-      props.putIfAbsent("request.timeout.ms", "10000");
-      props.putIfAbsent("max.block.ms", "10000");
+      // The scheduler awaits each record before its next effect (answer, start, next record).
+      Map<String, String> props = config.kafka().durableProducer(StringSerializer.class, Duration.ofSeconds(30));
       producer = KafkaProducer.create(vertx, props);
       // A failed write is handled where it was made (the scheduler retries it and warns); without a handler the
       // stream would also report it as an exception slipped out of a verticle: an ERROR per write during an outage.

@@ -15,6 +15,7 @@ import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +23,6 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -89,7 +89,10 @@ public final class CloudEventsPublisher extends VerticleBase {
   /** Completes once the bus consumer is registered; a broker that is down does not hold the start. */
   @Override
   public Future<?> start() {
-    producer = KafkaProducer.create(vertx, producerProperties(config.kafka().properties()));
+    // Ordering per ticket needs the idempotent producer with acks=all; the delivery timeout bounds how long a send
+    // may hang before it fails back to us and is retried from the outbox (the operator may choose another).
+    producer = KafkaProducer.create(vertx, config.kafka().durableProducer(ByteArraySerializer.class,
+        Duration.ofMinutes(2)));
     // A failed send is handled where it was made (failed()); the stream would report it again as "unhandled".
     producer.exceptionHandler(e -> { });
     consumer = vertx.eventBus().consumer(TicketEvent.ADDRESS, this::onTicketEvent);
@@ -118,24 +121,6 @@ public final class CloudEventsPublisher extends VerticleBase {
           long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
           return producer.close(left);
         });
-  }
-
-  /**
-   * The client's own settings first, then what this publisher relies on. Ordering per ticket needs the idempotent
-   * producer with {@code acks=all}; {@code delivery.timeout.ms} and {@code max.block.ms} bound how long a send may
-   * hang before it fails back to us and is retried from the outbox (defaults, the operator may choose others).
-   */
-  static Map<String, String> producerProperties(Map<String, String> given) {
-    Map<String, String> props = new HashMap<>();
-    props.put("delivery.timeout.ms", "120000");
-    props.put("max.block.ms", "10000");
-    props.put("linger.ms", "0");
-    props.putAll(given);
-    props.put("acks", "all");
-    props.put("enable.idempotence", "true");
-    props.put("key.serializer", "org.apache.kafka.common.serialization.StringSerializer");
-    props.put("value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
-    return props;
   }
 
   private void onTicketEvent(Message<Object> message) {
