@@ -58,7 +58,7 @@ class DaemonDeadNodesTest {
         cluster.stopNode(NODE);
         Await.await(NODE + " NotReady", Duration.ofSeconds(10), () -> !ready(k.nodes().withName(NODE).get()));
 
-        // Not before the grace: the simulator lets the Lease expire (1 s) and then marks the node Unknown (1.5 s
+        // Not before the grace: the simulator lets the Lease expire (2 s) and then marks the node Unknown (2.5 s
         // after the last renewal), as Kubernetes does (40 s, then 50 s); the daemon waits its grace on top.
         assertThrows(AssertionError.class, () -> d.awaitRecord(down(), GRACE.minusMillis(500)),
             "no node.down within the grace");

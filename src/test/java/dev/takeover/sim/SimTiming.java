@@ -31,13 +31,14 @@ public record SimTiming(Duration podStartDelay, Duration terminationDelay, Durat
     }
   }
 
-  /** Kubelet delays as given; a node's death in the same order as Kubernetes, about 25 times faster. */
+  /** Kubelet delays as given; a node's death in the same order as Kubernetes, about 20 times faster. */
   public SimTiming(Duration podStartDelay, Duration terminationDelay) {
-    this(podStartDelay, terminationDelay, Duration.ofMillis(400), Duration.ofSeconds(1), Duration.ofMillis(1500),
+    // Renewals once a second, not faster: each is a write every watch and controller pass sees, on every node.
+    this(podStartDelay, terminationDelay, Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofMillis(2500),
         Duration.ofMillis(200));
   }
 
-  /** For tests: tens of milliseconds for pods; a stopped node is unreachable 1.5 s after its last renewal. */
+  /** For tests: tens of milliseconds for pods; a stopped node is unreachable 2.5 s after its last renewal. */
   public static SimTiming fast() {
     return new SimTiming(Duration.ofMillis(30), Duration.ofMillis(20));
   }
