@@ -67,13 +67,58 @@ public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, St
   }
 
   /**
-   * @param grace how long a node may be not Ready, its Lease not renewed, before its StatefulSet pods are reported
-   *              stuck ({@code deadNodes.grace}, default PT5M: the pods' default 300 s toleration of the unreachable
-   *              taint, after which they show Terminating)
+   * @param grace    how long a node may be not Ready, its Lease not renewed, before its StatefulSet pods are reported
+   *                 stuck ({@code deadNodes.grace}, default PT5M: the pods' default 300 s toleration of the unreachable
+   *                 taint, after which they show Terminating)
+   * @param recovery what may be done about it ({@code deadNodes.policy}, {@code .automatic}, {@code .manual},
+   *                 {@code .recoverAfter}, {@code .maxDownShare}, {@code .outOfServiceTaint}, {@code .podGcWait})
+   * @param fencing  the hook that powers a node off before it is recovered ({@code deadNodes.fencing.*})
    */
-  public record DeadNodes(java.time.Duration grace) {
+  public record DeadNodes(java.time.Duration grace, dev.takeover.config.RecoveryConfig recovery, Fencing fencing) {
+    public DeadNodes(java.time.Duration grace) {
+      this(grace, dev.takeover.config.RecoveryConfig.defaults(), Fencing.NONE);
+    }
+
     public static DeadNodes defaults() {
       return new DeadNodes(java.time.Duration.ofMinutes(5));
+    }
+
+    public DeadNodes withRecovery(dev.takeover.config.RecoveryConfig r) {
+      return new DeadNodes(grace, r, fencing);
+    }
+
+    public DeadNodes withFencing(Fencing f) {
+      return new DeadNodes(grace, recovery, f);
+    }
+  }
+
+  /**
+   * The fencing hook: one of an HTTP call and a command, or none.
+   *
+   * @param url     POSTed {@code {"node", "ticket", "reason"}} as JSON; a 2xx answer means the node is off
+   *                ({@code deadNodes.fencing.url}; a secret: it may carry credentials)
+   * @param token   sent as {@code Authorization: Bearer} to the URL ({@code deadNodes.fencing.token} or
+   *                {@code .tokenFile}); empty: none
+   * @param command run with {@code {node}} in its arguments replaced by the node's name (and the environment
+   *                TAKEOVER_NODE, TAKEOVER_TICKET); exit 0 means the node is off ({@code deadNodes.fencing.command})
+   * @param timeout how long the hook may take before it counts as failed ({@code deadNodes.fencing.timeout}, PT2M)
+   */
+  public record Fencing(String url, String token, List<String> command, Duration timeout) {
+    public static final Fencing NONE = new Fencing("", "", List.of(), Duration.ofMinutes(2));
+
+    public Fencing {
+      command = List.copyOf(command);
+    }
+
+    public boolean configured() {
+      return !url.isBlank() || !command.isEmpty();
+    }
+
+    /** Without the token, which must never be shown. */
+    @Override
+    public String toString() {
+      return "Fencing[url=" + (url.isBlank() ? "" : "[redacted]") + ", token=" + (token.isBlank() ? "" : "[redacted]")
+          + ", command=" + command + ", timeout=" + timeout + "]";
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.takeover.daemon;
 
 import dev.takeover.config.Backoff;
+import dev.takeover.config.RecoveryConfig;
 import dev.takeover.config.EngineConfig;
 import dev.takeover.daemon.EnvOverrides.Value;
 import io.vertx.config.ConfigRetriever;
@@ -103,7 +104,29 @@ public final class DaemonConfigLoader {
     TriggerConfig.Gate gate = new TriggerConfig.Gate(get(Settings.GATE_PROMETHEUS_URL, values),
         get(Settings.GATE_ALERTS, values), get(Settings.GATE_INTERVAL, values));
     return new DaemonConfig(kafka, engine, tickets, instance.isEmpty() ? hostName(env) : instance, http, slack,
-        alertmanager, gate, new DaemonConfig.DeadNodes(get(Settings.DEAD_NODES_GRACE, values)));
+        alertmanager, gate, deadNodes(values));
+  }
+
+  /** The dead-node settings; automatic recovery without a fencing hook is refused here, at start. */
+  private static DaemonConfig.DeadNodes deadNodes(Map<String, Value> values) {
+    RecoveryConfig recovery = new RecoveryConfig(get(Settings.DEAD_NODES_POLICY, values),
+        get(Settings.DEAD_NODES_AUTOMATIC, values), get(Settings.DEAD_NODES_MANUAL, values),
+        get(Settings.DEAD_NODES_RECOVER_AFTER, values), get(Settings.DEAD_NODES_MAX_DOWN_SHARE, values),
+        get(Settings.DEAD_NODES_OUT_OF_SERVICE_TAINT, values), get(Settings.DEAD_NODES_POD_GC_WAIT, values));
+    DaemonConfig.Fencing fencing = new DaemonConfig.Fencing(get(Settings.FENCING_URL, values),
+        secret(Settings.FENCING_TOKEN, Settings.FENCING_TOKEN_FILE, values), get(Settings.FENCING_COMMAND, values),
+        get(Settings.FENCING_TIMEOUT, values));
+    if (!fencing.url().isBlank() && !fencing.command().isEmpty()) {
+      throw new ConfigError(label(Settings.FENCING_URL, values) + " and " + label(Settings.FENCING_COMMAND, values)
+          + ": both set; set only one fencing hook");
+    }
+    if (recovery.anyAutomatic() && !fencing.configured()) {
+      Settings.Setting<?> which = recovery.defaultPolicy() == RecoveryConfig.Policy.AUTOMATIC
+          ? Settings.DEAD_NODES_POLICY : Settings.DEAD_NODES_AUTOMATIC;
+      throw new ConfigError(label(which, values) + ": automatic recovery needs a fencing hook (deadNodes.fencing.url"
+          + " or deadNodes.fencing.command) to power a node off first; without one, use manual");
+    }
+    return new DaemonConfig.DeadNodes(get(Settings.DEAD_NODES_GRACE, values), recovery, fencing);
   }
 
   /**

@@ -2,6 +2,8 @@ package dev.takeover.daemon;
 
 import dev.takeover.config.EngineConfig;
 import dev.takeover.config.FailurePolicy;
+import dev.takeover.config.NodeLabelSelector;
+import dev.takeover.config.RecoveryConfig;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -35,7 +37,7 @@ final class Settings {
   static final Map<String, String> DEFAULT_PROPERTIES = Map.of(BOOTSTRAP_SERVERS, "localhost:9092");
   /** Keys whose value is a mapping of further keys. */
   static final Set<String> SECTIONS = Set.of("daemon", "kafka", "kafka.topics", "engine", "tickets", "http", "slack",
-      "alertmanager", "gate", "deadNodes");
+      "alertmanager", "gate", "deadNodes", "deadNodes.fencing");
 
   private static final EngineConfig ENGINE = EngineConfig.defaults();
 
@@ -87,19 +89,44 @@ final class Settings {
       Settings::positiveDuration);
   static final Setting<Duration> DEAD_NODES_GRACE = new Setting<>("deadNodes.grace",
       DaemonConfig.DeadNodes.defaults().grace(), Settings::positiveDuration);
+  private static final RecoveryConfig RECOVERY = RecoveryConfig.defaults();
+  static final Setting<RecoveryConfig.Policy> DEAD_NODES_POLICY = new Setting<>("deadNodes.policy",
+      RECOVERY.defaultPolicy(), RecoveryConfig.Policy::parse);
+  static final Setting<NodeLabelSelector> DEAD_NODES_AUTOMATIC = new Setting<>("deadNodes.automatic",
+      NodeLabelSelector.NONE, NodeLabelSelector::parse);
+  static final Setting<NodeLabelSelector> DEAD_NODES_MANUAL = new Setting<>("deadNodes.manual",
+      NodeLabelSelector.NONE, NodeLabelSelector::parse);
+  static final Setting<Duration> DEAD_NODES_RECOVER_AFTER = new Setting<>("deadNodes.recoverAfter",
+      RECOVERY.recoverAfter(), Settings::positiveDuration);
+  static final Setting<Double> DEAD_NODES_MAX_DOWN_SHARE = new Setting<>("deadNodes.maxDownShare",
+      RECOVERY.maxDownShare(), Settings::share);
+  static final Setting<Boolean> DEAD_NODES_OUT_OF_SERVICE_TAINT = new Setting<>("deadNodes.outOfServiceTaint",
+      RECOVERY.outOfServiceTaint(), Settings::bool);
+  static final Setting<Duration> DEAD_NODES_POD_GC_WAIT = new Setting<>("deadNodes.podGcWait",
+      RECOVERY.podGcWait(), Settings::positiveDuration);
+  static final Setting<String> FENCING_URL = new Setting<>("deadNodes.fencing.url", "", Settings::urlOrEmpty);
+  static final Setting<String> FENCING_TOKEN = new Setting<>("deadNodes.fencing.token", "", text -> text);
+  static final Setting<String> FENCING_TOKEN_FILE = new Setting<>("deadNodes.fencing.tokenFile", "", text -> text);
+  static final Setting<List<String>> FENCING_COMMAND = new Setting<>("deadNodes.fencing.command", List.of(),
+      Settings::list);
+  static final Setting<Duration> FENCING_TIMEOUT = new Setting<>("deadNodes.fencing.timeout",
+      DaemonConfig.Fencing.NONE.timeout(), Settings::positiveDuration);
 
   /** Settings whose value may be a YAML list (or, in the file or the environment, one comma-separated line). */
   static final Set<String> LISTS = Set.of(SLACK_ALLOWED_USERS.key(), SLACK_ALLOWED_CHANNELS.key(), ALERT_NAMES.key(),
-      ALERT_NODE_LABELS.key());
+      ALERT_NODE_LABELS.key(), FENCING_COMMAND.key());
   /** Settings whose value is a secret: never shown in an error. */
-  static final Set<String> SECRETS = Set.of(HTTP_API_TOKEN.key(), SLACK_SIGNING_SECRET.key(), SLACK_WEBHOOK_URL.key());
+  static final Set<String> SECRETS = Set.of(HTTP_API_TOKEN.key(), SLACK_SIGNING_SECRET.key(), SLACK_WEBHOOK_URL.key(),
+      FENCING_URL.key(), FENCING_TOKEN.key());
 
   static final List<Setting<?>> ALL = List.of(INSTANCE, TICKETS_TOPIC, EVENTS_TOPIC, DEAD_LETTERS_TOPIC, STATE_TOPIC,
       GROUP_ID, PARTITIONS, REPLICATION_FACTOR, MAX_NODES_IN_MAINTENANCE, DRAIN_TIMEOUT, CONFIRM_TIMEOUT, ON_FAILURE,
       RELIST_PERIOD, KUBE_WORKERS, MAX_BYTES, TICK, RETENTION, HTTP_HOST, HTTP_PORT, HTTP_MAX_BODY_BYTES, HTTP_API_TOKEN,
       HTTP_API_TOKEN_FILE, SLACK_SIGNING_SECRET, SLACK_SIGNING_SECRET_FILE, SLACK_ALLOWED_USERS, SLACK_ALLOWED_CHANNELS,
       SLACK_WEBHOOK_URL, ALERT_NAMES, ALERT_NODE_LABELS, ALERT_ACTION, GATE_PROMETHEUS_URL, GATE_ALERTS, GATE_INTERVAL,
-      DEAD_NODES_GRACE);
+      DEAD_NODES_GRACE, DEAD_NODES_POLICY, DEAD_NODES_AUTOMATIC, DEAD_NODES_MANUAL, DEAD_NODES_RECOVER_AFTER,
+      DEAD_NODES_MAX_DOWN_SHARE, DEAD_NODES_OUT_OF_SERVICE_TAINT, DEAD_NODES_POD_GC_WAIT, FENCING_URL, FENCING_TOKEN,
+      FENCING_TOKEN_FILE, FENCING_COMMAND, FENCING_TIMEOUT);
 
   private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
   private static final Pattern INSTANCE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,252}");
@@ -271,6 +298,30 @@ final class Settings {
     } catch (java.util.regex.PatternSyntaxException e) {
       throw new IllegalArgumentException("is not a regular expression: " + e.getDescription());
     }
+  }
+
+  /** A share of the nodes: a decimal (0.34) or a fraction (1/3), more than 0 and at most 1. */
+  private static Double share(String text) {
+    double v;
+    try {
+      int slash = text.indexOf('/');
+      v = slash < 0 ? Double.parseDouble(text)
+          : Double.parseDouble(text.substring(0, slash).trim()) / Double.parseDouble(text.substring(slash + 1).trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + text + "' is not a share such as 1/3 or 0.5");
+    }
+    if (!(v > 0 && v <= 1)) {
+      throw new IllegalArgumentException("must be more than 0 and at most 1, got " + text);
+    }
+    return v;
+  }
+
+  private static Boolean bool(String text) {
+    return switch (text.toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("must be true or false, got '" + text + "'");
+    };
   }
 
   private static FailurePolicy failurePolicy(String text) {

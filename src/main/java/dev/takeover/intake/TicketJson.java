@@ -32,7 +32,8 @@ import java.util.stream.Collectors;
  *   "window": { "start": "2026-12-02T01:00:00Z", "end": "2026-12-02T03:00:00Z" },
  *   "requestedBy": "alice", "reason": "replace disk", "dryRun": false, "target": "CHG-1000",
  *   "options": { "drainTimeout": "PT10M", "confirmTimeout": "PT10M", "keepCordoned": false,
- *                "deleteEmptyDirData": false, "force": false, "allowLocalVolumes": false, "allowControlPlane": false } }
+ *                "deleteEmptyDirData": false, "force": false, "allowLocalVolumes": false, "allowControlPlane": false,
+ *                "poweredOff": false } }
  * </pre>
  * Build one and share it: the schema is compiled in the constructor, and {@link #parse} is thread-safe.
  */
@@ -93,7 +94,7 @@ public final class TicketJson {
     JsonNode o = json.path("options");
     Ticket.Options options = new Ticket.Options(flag(json, "dryRun"), flag(o, "keepCordoned"),
         flag(o, "deleteEmptyDirData"), flag(o, "force"), flag(o, "allowLocalVolumes"), flag(o, "allowControlPlane"),
-        duration(o, "drainTimeout", problems), duration(o, "confirmTimeout", problems));
+        duration(o, "drainTimeout", problems), duration(o, "confirmTimeout", problems), flag(o, "poweredOff"));
     refuseIf(problems);
     String from = source != null && !source.isBlank() ? source : text(json, "source");
     try {
@@ -212,6 +213,10 @@ public final class TicketJson {
     options.put("keepCordoned", o.keepCordoned()).put("deleteEmptyDirData", o.deleteEmptyDirData())
         .put("force", o.force()).put("allowLocalVolumes", o.allowLocalVolumes())
         .put("allowControlPlane", o.allowControlPlane());
+    if (o.poweredOff()) {
+      // Only when set: the fingerprints of the tickets stored before this option existed stay the same.
+      options.put("poweredOff", true);
+    }
     return json.put("options", options).put("source", t.source());
   }
 

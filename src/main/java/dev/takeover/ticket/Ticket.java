@@ -35,7 +35,12 @@ public record Ticket(String id, String node, Kind kind, Options options, String 
     /** A dry run: the plan is published, nothing is changed. */
     PLAN,
     /** Cancel the ticket named by {@code target}: before its start, or at the next safe point of its run. */
-    CANCEL;
+    CANCEL,
+    /**
+     * Recover a node that is down (seed §12.1 (4)): with evidence it is off, taint it out-of-service so that its
+     * StatefulSet pods are replaced elsewhere, and confirm them there. Allowed by the node's dead-node policy only.
+     */
+    RECOVER;
 
     /** The lower-case name used in JSON and events. */
     public String label() {
@@ -65,28 +70,41 @@ public record Ticket(String id, String node, Kind kind, Options options, String 
    * @param allowControlPlane  allow a control-plane node
    * @param drainTimeout       how long evictions (PDB waits included) and deletions may take
    * @param confirmTimeout     how long the moved StatefulSet pods may take to be Ready elsewhere
+   * @param poweredOff         for {@link Kind#RECOVER}: the requester states the node is powered off (the evidence a
+   *                           manual recovery needs when no fencing hook is configured)
    */
   public record Options(boolean dryRun, boolean keepCordoned, boolean deleteEmptyDirData, boolean force,
                         boolean allowLocalVolumes, boolean allowControlPlane,
-                        Duration drainTimeout, Duration confirmTimeout) {
+                        Duration drainTimeout, Duration confirmTimeout, boolean poweredOff) {
     public static Options defaults() {
-      return new Options(false, false, false, false, false, false, null, null);
+      return new Options(false, false, false, false, false, false, null, null, false);
+    }
+
+    /** Options of a takeover or drain (not powered off). */
+    public Options(boolean dryRun, boolean keepCordoned, boolean deleteEmptyDirData, boolean force,
+                   boolean allowLocalVolumes, boolean allowControlPlane, Duration drainTimeout, Duration confirmTimeout) {
+      this(dryRun, keepCordoned, deleteEmptyDirData, force, allowLocalVolumes, allowControlPlane, drainTimeout,
+          confirmTimeout, false);
+    }
+
+    public Options withPoweredOff(boolean v) {
+      return new Options(dryRun, keepCordoned, deleteEmptyDirData, force, allowLocalVolumes, allowControlPlane, drainTimeout, confirmTimeout, v);
     }
 
     public Options withDryRun(boolean v) {
-      return new Options(v, keepCordoned, deleteEmptyDirData, force, allowLocalVolumes, allowControlPlane, drainTimeout, confirmTimeout);
+      return new Options(v, keepCordoned, deleteEmptyDirData, force, allowLocalVolumes, allowControlPlane, drainTimeout, confirmTimeout, poweredOff);
     }
 
     public Options withKeepCordoned(boolean v) {
-      return new Options(dryRun, v, deleteEmptyDirData, force, allowLocalVolumes, allowControlPlane, drainTimeout, confirmTimeout);
+      return new Options(dryRun, v, deleteEmptyDirData, force, allowLocalVolumes, allowControlPlane, drainTimeout, confirmTimeout, poweredOff);
     }
 
     public Options withDrainTimeout(Duration d) {
-      return new Options(dryRun, keepCordoned, deleteEmptyDirData, force, allowLocalVolumes, allowControlPlane, d, confirmTimeout);
+      return new Options(dryRun, keepCordoned, deleteEmptyDirData, force, allowLocalVolumes, allowControlPlane, d, confirmTimeout, poweredOff);
     }
 
     public Options withConfirmTimeout(Duration d) {
-      return new Options(dryRun, keepCordoned, deleteEmptyDirData, force, allowLocalVolumes, allowControlPlane, drainTimeout, d);
+      return new Options(dryRun, keepCordoned, deleteEmptyDirData, force, allowLocalVolumes, allowControlPlane, drainTimeout, d, poweredOff);
     }
   }
 
@@ -142,6 +160,12 @@ public record Ticket(String id, String node, Kind kind, Options options, String 
   /** A takeover request with a fresh id. */
   public static Ticket takeover(String node, Options options, String source, String requester, String reason) {
     return new Ticket(newId(), node, Kind.TAKEOVER, options, source, requester, reason);
+  }
+
+  /** A recover request with a fresh id; {@code poweredOff}: the requester states the node is off. */
+  public static Ticket recover(String node, boolean poweredOff, String source, String requester, String reason) {
+    return new Ticket(newId(), node, Kind.RECOVER, Options.defaults().withPoweredOff(poweredOff), source, requester,
+        reason);
   }
 
   /** A release (uncordon) request with a fresh id. */
