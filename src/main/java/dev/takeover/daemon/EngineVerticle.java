@@ -38,6 +38,12 @@ public final class EngineVerticle extends VerticleBase {
   /** Body {@code {"node", "options": {deleteEmptyDirData, force, allowLocalVolumes, allowControlPlane}}}: replies
    *  the plan of a run on the node now, read only ({@link #planJson}); fails 404 for a node the cluster lacks. */
   public static final String PLAN = "takeover.engine.plan";
+  /**
+   * Body {@code {"node"}}: a node Takeover recovered is Ready again; its out-of-service taint (only one Takeover put
+   * there, {@code takeover.dev/out-of-service}) is removed, after reading the node and its Lease once more. Replies
+   * {@code {"removed": bool, "ticket": the recover ticket's id or null, "reason": one line}}.
+   */
+  public static final String END_OUT_OF_SERVICE = "takeover.engine.end-out-of-service";
   private static final Logger LOG = LoggerFactory.getLogger(EngineVerticle.class);
 
   private final Kube kube;

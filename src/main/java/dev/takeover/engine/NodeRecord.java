@@ -37,6 +37,11 @@ public record NodeRecord(String run, String ticket, String step, boolean cordone
   public static final String REQUESTER = PREFIX + "requester";
   public static final String SINCE = PREFIX + "since";
   public static final String CONFIRM = PREFIX + "confirm";
+  /**
+   * On a node Takeover tainted out-of-service to recover it: the ticket that did. Only a taint so marked is removed
+   * by Takeover when the node is Ready again; one an operator put there is theirs.
+   */
+  public static final String OUT_OF_SERVICE = PREFIX + "out-of-service";
   public static final String HELD = "held";
   public static final String FAILED = "failed";
 

@@ -50,6 +50,18 @@ public final class PodOps {
     return calls.send("DELETE", path, body.encode(), "delete pod " + pod.key()).map(EvictionAnswer::of);
   }
 
+  /**
+   * Force-deletes exactly this pod: grace 0, UID precondition (a pod of that name made since is not touched: 409).
+   * For the StatefulSet pods of a node that is down and fenced, when pod GC does not delete them: the pod object
+   * goes at once, whatever its kubelet would have said, so the StatefulSet controller makes its replacement.
+   */
+  public Future<EvictionAnswer> forceDelete(PodRef pod) {
+    JsonObject body = preconditions(pod).put("apiVersion", "v1").put("kind", "DeleteOptions")
+        .put("gracePeriodSeconds", 0);
+    String path = "/api/v1/namespaces/" + pod.namespace() + "/pods/" + pod.name();
+    return calls.send("DELETE", path, body.encode(), "force-delete pod " + pod.key()).map(EvictionAnswer::of);
+  }
+
   private static JsonObject preconditions(PodRef pod) {
     return new JsonObject().put("preconditions", new JsonObject().put("uid", pod.uid()));
   }
