@@ -98,6 +98,7 @@ public final class ProgressPrinter implements Consumer<JsonObject> {
     String left = switch (e.getString("nodeLeft")) {
       case "schedulable" -> node + " is schedulable";
       case "cordoned" -> node + " is cordoned";
+      case "out-of-service" -> node + " is tainted out-of-service until it is Ready again";
       default -> "state of " + node + " unknown";
     };
     String reason = e.getString("reason", "");

@@ -79,7 +79,8 @@ public final class Daemon {
         .compose(v -> p.deploy("cluster watch",
             () -> new ClusterWatch(kube.calls(), config.engine().relistPeriod().multipliedBy(12)), true))
         // Not restarted: a new engine would not hold the runs in progress; its failures stay within a run.
-        .compose(v -> p.deploy("engine", () -> new EngineVerticle(kube, config.engine(), clock), false))
+        .compose(v -> p.deploy("engine", () -> new EngineVerticle(kube, config.engine(),
+            new dev.takeover.engine.Engine.Recovering(config.deadNodes().recovery(), null), clock), false))
         .compose(v -> p.deploy("dead node watch", () -> new dev.takeover.cluster.DeadNodeWatch(kube,
             config.deadNodes().grace(), config.engine().relistPeriod().multipliedBy(12), clock), true))
         .compose(v -> p.deploy("cloudevents publisher", () -> new CloudEventsPublisher(config), true))

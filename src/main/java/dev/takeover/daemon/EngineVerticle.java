@@ -49,22 +49,37 @@ public final class EngineVerticle extends VerticleBase {
   private final Kube kube;
   private final EngineConfig config;
   private final Clock clock;
+  private final Engine.Recovering recovering;
   private Engine engine;
 
   public EngineVerticle(Kube kube, EngineConfig config, Clock clock) {
+    this(kube, config, Engine.Recovering.NONE, clock);
+  }
+
+  public EngineVerticle(Kube kube, EngineConfig config, Engine.Recovering recovering, Clock clock) {
     this.kube = kube;
     this.config = config;
+    this.recovering = recovering;
     this.clock = clock;
   }
 
   @Override
   public Future<?> start() {
-    return Engine.start(vertx, kube, config, new EventStream(vertx), clock).onSuccess(e -> {
+    return Engine.start(vertx, kube, config, recovering, new EventStream(vertx), clock).onSuccess(e -> {
       engine = e;
       vertx.eventBus().<JsonObject>consumer(RUN, this::run);
       vertx.eventBus().<JsonObject>consumer(CANCEL, m -> engine.cancel(m.body().getString("runId"),
           m.body().getString("why", "cancelled")).onComplete(ar -> m.reply(ar.succeeded() && ar.result())));
       vertx.eventBus().<JsonObject>consumer(PLAN, this::plan);
+      vertx.eventBus().<JsonObject>consumer(END_OUT_OF_SERVICE, m -> engine.endOutOfService(m.body().getString("node"))
+          .onComplete(ar -> {
+            if (ar.succeeded()) {
+              m.reply(new JsonObject().put("removed", ar.result().removed()).put("ticket", ar.result().ticket())
+                  .put("reason", ar.result().reason()));
+            } else {
+              m.fail(503, Daemon.oneLine(ar.cause()));
+            }
+          }));
       vertx.eventBus().<JsonObject>consumer(HOLD, m -> engine.hold(m.body().getString("runId"),
           m.body().getBoolean("held", true))
           .onComplete(ar -> m.reply(ar.succeeded() && ar.result())));

@@ -1,6 +1,7 @@
 package dev.takeover.engine;
 
 import dev.takeover.config.EngineConfig;
+import dev.takeover.config.RecoveryConfig;
 import dev.takeover.engine.Outcome.NodeState;
 import dev.takeover.engine.Outcome.Status;
 import dev.takeover.engine.confirm.StatefulPodCheck;
@@ -38,7 +39,16 @@ public final class Engine implements AutoCloseable {
 
   /** What the steps share, built once. */
   record Parts(Vertx vertx, Context context, Kube kube, EngineConfig config, EventStream events, Clock clock,
-               ClusterReader reader, ListWatches watches, Drain drain, StatefulPodCheck check) {}
+               ClusterReader reader, ListWatches watches, Drain drain, StatefulPodCheck check, Recovering recovery) {}
+
+  /**
+   * What a recovery of a dead node may do: the dead-node policies and limits, and the fencing hook (null: none, then
+   * only a requester's statement that the node is powered off is evidence).
+   */
+  public record Recovering(RecoveryConfig config, Fence fence) {
+    /** Notify only, no hook: every recover ticket is refused. */
+    public static final Recovering NONE = new Recovering(RecoveryConfig.defaults(), null);
+  }
 
   private final Parts parts;
   private final Map<String, String> running = new HashMap<>(); // node → run id
@@ -51,6 +61,12 @@ public final class Engine implements AutoCloseable {
 
   /** Builds the engine on a context of its own (all run state lives there). */
   public static Future<Engine> start(Vertx vertx, Kube kube, EngineConfig config, EventStream events, Clock clock) {
+    return start(vertx, kube, config, Recovering.NONE, events, clock);
+  }
+
+  /** Builds the engine, able to recover dead nodes as {@code recovering} allows. */
+  public static Future<Engine> start(Vertx vertx, Kube kube, EngineConfig config, Recovering recovering,
+                                     EventStream events, Clock clock) {
     Promise<Engine> started = Promise.promise();
     Context context = vertx.getOrCreateContext();
     context.runOnContext(v -> {
@@ -58,7 +74,7 @@ public final class Engine implements AutoCloseable {
           () -> ThreadLocalRandom.current().nextDouble());
       ListWatches watches = new ListWatches(context, kube.calls(), config.relistPeriod());
       Parts parts = new Parts(vertx, context, kube, config, events, clock, new ClusterReader(kube), watches,
-          new Drain(watches, kube.pods, evictor, clock), new StatefulPodCheck(watches, clock));
+          new Drain(watches, kube.pods, evictor, clock), new StatefulPodCheck(watches, clock), recovering);
       started.complete(new Engine(parts));
     });
     return started.future();
@@ -170,6 +186,7 @@ public final class Engine implements AutoCloseable {
       }
       runs.put(id.run(), run);
       outcome = (ticket.kind() == Ticket.Kind.RELEASE ? new Recovery(parts).release(run)
+          : ticket.kind() == Ticket.Kind.RECOVER ? new RecoverSequence(parts).run(run)
           : new TakeoverSequence(parts).run(run))
           .recover(e -> Future.succeededFuture(run.outcome(Status.FAILED, "internal error: " + e,
               NodeState.UNKNOWN, parts.clock().instant())))
@@ -188,6 +205,20 @@ public final class Engine implements AutoCloseable {
     }
     return told;
   }
+
+  /**
+   * A node Takeover recovered is back: removes the out-of-service taint, only one Takeover put there (its marker
+   * annotation names the recover ticket), and only if the node is Ready and its Lease renewed when written. Completes
+   * with what was done, in one line; never fails for a node that needs nothing.
+   */
+  public Future<OutOfServiceEnd> endOutOfService(String node) {
+    Promise<OutOfServiceEnd> done = Promise.promise();
+    parts.context().runOnContext(v -> new OutOfServiceRemoval(parts).end(node).onComplete(done));
+    return done.future();
+  }
+
+  /** @param removed the taint was removed now; {@code ticket} the recover ticket that put it there (or null) */
+  public record OutOfServiceEnd(boolean removed, String ticket, String reason) {}
 
   @Override
   public void close() {

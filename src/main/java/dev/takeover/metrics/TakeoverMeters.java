@@ -36,11 +36,11 @@ public final class TakeoverMeters {
   /** Tickets whose source is remembered until they end; the oldest is forgotten past it. */
   static final int SOURCES_KEPT = 10_000;
 
-  private static final Set<String> SOURCES = Set.of("kafka", "http", "slack", "alertmanager", "cli", "unknown");
+  private static final Set<String> SOURCES = Set.of("kafka", "http", "slack", "alertmanager", "cli", "dead-nodes", "unknown");
   private static final Set<String> RESULTS = Set.of("accepted", "rejected", "duplicate", "expired", "cancelled",
       "completed", "failed");
   private static final Set<String> ENDS = Set.of("expired", "cancelled", "completed", "failed");
-  private static final Set<String> STEPS = Set.of("plan", "cordon", "drain", "confirm", "uncordon");
+  private static final Set<String> STEPS = Set.of("plan", "cordon", "drain", "confirm", "uncordon", "fence", "taint");
   private static final Set<String> OUTCOMES = Set.of("succeeded", "planned", "refused", "failed", "cancelled");
   /** Rejection codes and channels are ours, short and kebab-case; anything else is not a label value. */
   private static final Pattern WORD = Pattern.compile("[a-z0-9][a-z0-9_-]{0,39}");

@@ -70,6 +70,7 @@ final class Schedule {
     List<Effect> out = new ArrayList<>();
     for (TicketEntry e : tickets.sorted(State.RUNNING)) {
       if (e.ticket.kind() != Ticket.Kind.PLAN && e.ticket.kind() != Ticket.Kind.RELEASE
+          && e.ticket.kind() != Ticket.Kind.RECOVER
           && (e.step == null || "plan".equals(e.step) || "cordon".equals(e.step))) {
         cordoning = e.runId;
       }
@@ -219,6 +220,8 @@ final class Schedule {
           List<TicketEntry> holds = tickets.holding(e.node());
           if (run != null && run.ticket.kind() == Ticket.Kind.RELEASE) {
             waiting(e, "the release of " + e.node() + " by ticket " + run.id() + " goes first", out);
+          } else if (run != null && run.ticket.kind() == Ticket.Kind.RECOVER) {
+            waiting(e, "the recovery of " + e.node() + " by ticket " + run.id() + " goes first", out);
           } else if (run != null) {
             join(e, run, out);
           } else if (!holds.isEmpty()) {
@@ -232,7 +235,18 @@ final class Schedule {
             }
           }
         }
-        case CANCEL -> finish(e, "failed", "a cancel is done when it is accepted", out);
+        case RECOVER -> {
+          // Not joined to a maintenance (a recovery is not a drain), not held by the gate (the alert firing is
+          // likely about this very node), and counted against the other recoveries only.
+          String blocked = run != null ? "run " + run.runId + " of ticket " + run.id() + " on " + e.node() + " goes first"
+              : limits.whyNotRecover(e, tickets);
+          if (blocked != null) {
+            waiting(e, blocked, out);
+          } else {
+            start(e, out);
+          }
+        }
+                case CANCEL -> finish(e, "failed", "a cancel is done when it is accepted", out);
       }
     }
   }
@@ -250,7 +264,9 @@ final class Schedule {
     e.state = State.RUNNING;
     e.runId = "run-" + UUID.randomUUID().toString().substring(0, 8);
     e.step = null;
-    boolean changes = e.ticket.kind() != Ticket.Kind.PLAN && !e.ticket.effectiveOptions().dryRun();
+    // A recovery writes no cordon: it does not take the plan-and-cordon turn of the maintenance limit.
+    boolean changes = e.ticket.kind() != Ticket.Kind.PLAN && e.ticket.kind() != Ticket.Kind.RECOVER
+        && !e.ticket.effectiveOptions().dryRun();
     if (changes) {
       cordoning = e.runId;
     }

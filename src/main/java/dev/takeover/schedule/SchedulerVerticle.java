@@ -253,7 +253,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private Future<Void> start(TicketEntry e, boolean resumed) {
     Future<Boolean> endedEarlier = Future.succeededFuture(false);
     if (resumed && e.step != null && Set.of("drain", "confirm", "uncordon").contains(e.step)
-        && e.ticket.kind() != Ticket.Kind.RELEASE) {
+        && e.ticket.kind() != Ticket.Kind.RELEASE && e.ticket.kind() != Ticket.Kind.RECOVER) {
       endedEarlier = vertx.eventBus().<JsonObject>request(ClusterWatch.NODE, e.node(),
               new DeliveryOptions().setSendTimeout(10_000))
           .map(reply -> reply.body() == null || !e.runId.equals(reply.body().getString("takeoverRun")))

@@ -36,4 +36,17 @@ final class StartLimits {
     }
     return gate.get();
   }
+
+  /**
+   * Why a recovery may not start now, or null: at most {@code maxNodesInMaintenance} recoveries at once (issue 14's
+   * guard). Counted from the tickets alone, which change only here: no cordon to wait for, no race to lock out.
+   */
+  String whyNotRecover(TicketEntry e, TicketTable tickets) {
+    java.util.List<String> recovering = tickets.recovering().stream().filter(n -> !n.equals(e.node())).toList();
+    if (recovering.size() + 1 > maxNodesInMaintenance) {
+      return recovering.size() + " recovery(ies) in progress already (" + String.join(", ", recovering) + "), at most "
+          + maxNodesInMaintenance + " at once (engine.maxNodesInMaintenance)";
+    }
+    return null;
+  }
 }

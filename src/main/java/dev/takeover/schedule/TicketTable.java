@@ -63,6 +63,12 @@ final class TicketTable {
     return nodes;
   }
 
+  /** The nodes with a recovery running, sorted. */
+  java.util.List<String> recovering() {
+    return tickets.values().stream().filter(x -> x.state == State.RUNNING && x.ticket.kind() == Ticket.Kind.RECOVER)
+        .map(TicketEntry::node).sorted().toList();
+  }
+
   TicketEntry byRun(String runId) {
     if (runId == null) {
       return null;

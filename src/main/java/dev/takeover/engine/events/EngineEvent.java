@@ -207,7 +207,7 @@ public sealed interface EngineEvent {
         moves.add(new PodConfirmed(run, at, m).fields());
       }
       return new JsonObject().put("status", outcome.status().name().toLowerCase(java.util.Locale.ROOT))
-          .put("reason", outcome.reason()).put("nodeLeft", outcome.nodeLeft().name().toLowerCase(java.util.Locale.ROOT))
+          .put("reason", outcome.reason()).put("nodeLeft", outcome.nodeLeft().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
           .put("tookMs", outcome.took().toMillis()).put("moves", moves);
     }
   }

@@ -1,0 +1,222 @@
+package dev.takeover.engine;
+
+import dev.takeover.config.RecoveryConfig;
+import dev.takeover.engine.Outcome.NodeState;
+import dev.takeover.engine.Outcome.Status;
+import dev.takeover.engine.drain.DeletionWait;
+import dev.takeover.engine.events.EngineEvent;
+import dev.takeover.engine.recover.RecoverDecision;
+import dev.takeover.engine.recover.RecoverDecision.Stuck;
+import dev.takeover.kube.NodeOps;
+import dev.takeover.kube.PodOps;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Taint;
+import io.fabric8.kubernetes.api.model.TaintBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.vertx.core.Future;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The recovery of a node that is down, as Kubernetes' non-graceful node shutdown procedure has an operator do it
+ * by hand (seed §12.1 (4): the StatefulSet makes no replacement while the old pod exists): make sure the node is off
+ * (fence), taint it {@code node.kubernetes.io/out-of-service=nodeshutdown:NoExecute} so that pod GC force-deletes its
+ * pods and the attach-detach controller lets go of their volumes, then confirm each StatefulSet pod Ready on another
+ * node with the same PVC → PV. The taint stays until the node is Ready again ({@link Engine#endOutOfService}).
+ */
+final class RecoverSequence {
+  static final String OUT_OF_SERVICE = "node.kubernetes.io/out-of-service";
+
+  private final Engine.Parts parts;
+  private final RecoveryConfig config;
+  private final Fence fence;
+
+  RecoverSequence(Engine.Parts parts) {
+    this.parts = parts;
+    this.config = parts.recovery().config();
+    this.fence = parts.recovery().fence();
+  }
+
+  /** What a recovery does between its steps. */
+  private static final class State {
+    List<Stuck> stuck = List.of();
+    boolean tainted;
+    /** When the pods were let go (taint or force delete): the replacements are timed from here. */
+    Instant releasedFrom;
+    List<String> forced = List.of();
+  }
+
+  Future<Outcome> run(Run run) {
+    run.watches = new WatchReport(parts.events(), run.id, parts.clock());
+    State s = new State();
+    return plan(run, s)               // down long enough, allowed, not a partition, with evidence it is off
+        .compose(r -> fence(run))     // the hook powers it off (or the requester said it is off)
+        .compose(r -> taint(run, s))  // re-read: still down? then out-of-service; pod GC force-deletes the pods
+        .compose(r -> confirm(run, s))  // each StatefulSet pod Ready elsewhere with the same PVC → PV
+        .recover(cause -> new Recovery(parts).stopSafely(run, cause).map(out -> s.tainted
+            ? new Outcome(out.status(), out.reason() + "; the out-of-service taint stays on " + run.nodeName()
+                + " until it is Ready again", out.plan(), out.moves(), NodeState.OUT_OF_SERVICE, out.took())
+            : out))
+        .compose(out -> run.watches.settled().map(out));
+  }
+
+  private Future<String> plan(Run run, State s) {
+    return step(run, Step.PLAN, () -> parts.reader().read(run.nodeName()).compose(view -> parts.kube().nodes.leases()
+        .compose(leases -> {
+          run.node = view.node();
+          Map<String, Lease> byNode = new HashMap<>();
+          leases.forEach(l -> byNode.put(l.getMetadata().getName(), l));
+          RecoverDecision.Verdict v = RecoverDecision.decide(
+              new RecoverDecision.Facts(view.node(), view.nodes(), byNode, view.podsOnNode(), view.claims(),
+                  NodeRecord.read(view.node()) != null, now()),
+              new RecoverDecision.Request(run.ticket.source(), run.ticket.requester(), run.options.poweredOff(),
+                  fence != null),
+              config);
+          if (v instanceof RecoverDecision.Refused r) {
+            return Future.failedFuture(new Run.Stopped(Status.REFUSED, r.reason()));
+          }
+          if (v instanceof RecoverDecision.NothingStuck n) {
+            return Future.failedFuture(new Run.Stopped(Status.SUCCEEDED, n.reason()));
+          }
+          RecoverDecision.Go go = (RecoverDecision.Go) v;
+          s.stuck = go.pods();
+          if (run.options.dryRun()) {
+            return Future.failedFuture(new Run.Stopped(Status.PLANNED, "dry run: " + go.pods().size()
+                + " StatefulSet pod(s) would be recovered; nothing was changed"));
+          }
+          return Future.succeededFuture(go.pods().size() + " StatefulSet pod(s) stuck on " + run.nodeName() + ": "
+              + String.join("; ", go.pods().stream().map(Stuck::toString).toList()) + "; down for "
+              + RecoverDecision.human(go.downFor()) + "; evidence it is off: " + go.evidence());
+        })), summary -> summary);
+  }
+
+  private Future<Run> fence(Run run) {
+    if (fence == null) {
+      return Future.succeededFuture(run); // the requester's statement is the evidence (told in the plan step)
+    }
+    return step(run, Step.FENCE, () -> fence.powerOff(run.nodeName(), run.ticket.id(), run.ticket.reason())
+        .recover(e -> Future.failedFuture("fencing " + run.nodeName() + " failed (" + fence.describe() + "): "
+            + e.getMessage() + "; nothing in the cluster was changed")), account -> account).map(run);
+  }
+
+  /**
+   * Reads the node and its Lease once more and taints it only if it is still down (the decision runs on the node as
+   * written: a conflict reads it again). Then waits {@code podGcWait} for pod GC to delete the stuck pods, and
+   * force-deletes (grace 0, UID precondition) those still there: a cluster without the feature ignores the taint.
+   */
+  private Future<Run> taint(Run run, State s) {
+    return step(run, Step.TAINT, () -> parts.kube().nodes.lease(run.nodeName()).compose(lease ->
+        parts.kube().nodes.get(run.nodeName()).compose(node -> {
+          if (node == null) {
+            return Future.failedFuture(new Run.Stopped(Status.FAILED, Run.nodeNotFound(run.nodeName())));
+          }
+          if (!config.outOfServiceTaint()) {
+            String alive = RecoverDecision.alive(node, lease, now());
+            return alive != null ? Future.failedFuture(cameBack(alive)) : Future.succeededFuture(node);
+          }
+          return parts.kube().nodes.updateTaints(node, n -> outOfService(run, n, lease));
+        })).compose(node -> {
+          run.node = node;
+          s.tainted = config.outOfServiceTaint();
+          return podsGone(run, s);
+        }), x -> (s.tainted ? "tainted " + run.nodeName() + " " + OUT_OF_SERVICE + "=nodeshutdown:NoExecute; " : "")
+        + (s.forced.isEmpty() ? "pod GC deleted the stuck pods" : "force-deleted " + String.join(", ", s.forced)
+        + (s.tainted ? " (pod GC had not deleted them within deadNodes.podGcWait)" : " (deadNodes.outOfServiceTaint false)"))
+        + " in " + Duration.between(run.started, now()).toMillis() + " ms since the start").map(run);
+  }
+
+  private NodeOps.TaintChange outOfService(Run run, Node node, Lease lease) {
+    String alive = RecoverDecision.alive(node, lease, now());
+    if (alive != null) {
+      throw cameBack(alive);
+    }
+    List<Taint> taints = new ArrayList<>(node.getSpec().getTaints() == null ? List.of() : node.getSpec().getTaints());
+    Map<String, String> marker = new HashMap<>();
+    if (taints.stream().noneMatch(t -> OUT_OF_SERVICE.equals(t.getKey()) && "NoExecute".equals(t.getEffect()))) {
+      taints.add(new TaintBuilder().withKey(OUT_OF_SERVICE).withValue("nodeshutdown").withEffect("NoExecute").build());
+      // Ours to remove when the node is back; a taint an operator put there stays theirs.
+      marker.put(NodeRecord.OUT_OF_SERVICE, run.ticket.id());
+      return new NodeOps.TaintChange(taints, marker);
+    }
+    return new NodeOps.TaintChange(null, marker);
+  }
+
+  private static Run.Stopped cameBack(String alive) {
+    return new Run.Stopped(Status.FAILED, alive + " just before the taint: it came back, so nothing was tainted");
+  }
+
+  /** Waits for the stuck pods to go (pod GC), then force-deletes the rest; completes when all are gone. */
+  private Future<Void> podsGone(Run run, State s) {
+    List<dev.takeover.engine.plan.PodRef> pods = s.stuck.stream().map(Stuck::pod).toList();
+    s.releasedFrom = now();
+    Instant gcDeadline = now().plus(s.tainted ? config.podGcWait() : Duration.ZERO);
+    return DeletionWait.open(parts.watches(), run.nodeName(), pods, run.watches, parts.clock()).compose(wait -> {
+      List<Future<Void>> each = new ArrayList<>();
+      List<String> forced = new ArrayList<>();
+      for (var pod : pods) {
+        each.add(wait.gone(pod, gcDeadline).recover(late -> wait.lastLook().compose(x -> {
+          if (wait.gone(pod).isComplete()) {
+            return Future.succeededFuture();
+          }
+          forced.add(pod.key());
+          return parts.kube().pods.forceDelete(pod).compose(answer -> answer.kind() == PodOps.EvictionAnswer.Kind.ACCEPTED
+              || answer.kind() == PodOps.EvictionAnswer.Kind.GONE || answer.status() == 409 ? Future.succeededFuture()
+              : Future.failedFuture("force-deleting " + pod.key() + " failed: HTTP " + answer.status() + " "
+                  + answer.message()))
+              .compose(y -> wait.gone(pod, now().plus(Duration.ofSeconds(30)))
+                  .recover(e -> Future.failedFuture(pod.key() + " still there 30 s after its force delete: "
+                      + wait.lastSeen(pod))));
+        })));
+      }
+      return Future.join(each).transform(ar -> {
+        wait.close();
+        s.forced = forced;
+        List<String> failures = each.stream().filter(Future::failed).map(f -> f.cause().getMessage()).toList();
+        return failures.isEmpty() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(String.join("; ", failures));
+      });
+    });
+  }
+
+  private Future<Outcome> confirm(Run run, State s) {
+    Instant deadline = now().plus(run.confirmTimeout);
+    return step(run, Step.CONFIRM, () -> {
+      List<Future<PodMove>> checks = new ArrayList<>();
+      for (Stuck stuck : s.stuck) {
+        checks.add(parts.check().confirm(stuck.pod(), run.nodeName(), stuck.claims(), s.releasedFrom, deadline,
+            run.watches).onSuccess(move -> {
+              run.moves.add(move);
+              parts.events().publish(new EngineEvent.PodConfirmed(run.id, now(), move));
+            }));
+      }
+      return Future.join(checks).transform(ar -> {
+        List<String> failures = checks.stream().filter(Future::failed).map(f -> f.cause().getMessage()).sorted().toList();
+        return failures.isEmpty() ? Future.succeededFuture(run) : Future.failedFuture("confirm failed for "
+            + failures.size() + " of " + checks.size() + " StatefulSet pods: " + String.join("; ", failures));
+      });
+    }, r -> r.moves.size() + " StatefulSet " + (r.moves.size() == 1 ? "pod" : "pods")
+        + " Ready elsewhere with the same volumes").map(r -> run.outcome(Status.SUCCEEDED, s.tainted
+        ? "the out-of-service taint stays on " + run.nodeName() + " until it is Ready again; Takeover removes it then"
+        : "", s.tainted ? NodeState.OUT_OF_SERVICE : NodeState.UNKNOWN, now()));
+  }
+
+  private <T> Future<T> step(Run run, Step step, Supplier<Future<T>> body, Function<T, String> summary) {
+    if (run.cancelled != null) {
+      return Future.failedFuture(new Run.Cancelled(run.cancelled, step));
+    }
+    Instant start = now();
+    parts.events().publish(new EngineEvent.StepStarted(run.id, start, step));
+    return body.get().onSuccess(t -> parts.events().publish(new EngineEvent.StepFinished(run.id, now(), step,
+        Duration.between(start, now()), summary.apply(t))));
+  }
+
+  private Instant now() {
+    return parts.clock().instant();
+  }
+}
