@@ -41,7 +41,12 @@ final class Clusters {
 
     /** The seed's nodes, with pods that take this long to start and stop. */
     static Simulated seedNodes(SimTiming timing) {
-      SimulatedCluster sim = SimulatedCluster.builder().timing(timing).start();
+      return seedNodes(timing, new dev.takeover.sim.SimController[0]);
+    }
+
+    /** The seed's nodes, without these controllers (a cluster that lacks a feature). */
+    static Simulated seedNodes(SimTiming timing, dev.takeover.sim.SimController... without) {
+      SimulatedCluster sim = SimulatedCluster.builder().timing(timing).without(without).start();
       try {
         sim.scenario()
             .node("kube-master").controlPlane()

@@ -38,6 +38,11 @@ final class EngineHarness implements AutoCloseable {
   }
 
   EngineHarness(TestCluster cluster, UnaryOperator<EngineConfig> settings) {
+    this(cluster, settings, Engine.Recovering.NONE);
+  }
+
+  /** An engine that may recover dead nodes as {@code recovering} allows. */
+  EngineHarness(TestCluster cluster, UnaryOperator<EngineConfig> settings, Engine.Recovering recovering) {
     // Quicker PDB retries than production's 5 s, so that the scenarios stay short; same code path.
     Backoff backoff = cluster.simulated() ? new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 0.2)
         : new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(5), 0.2);
@@ -47,7 +52,7 @@ final class EngineHarness implements AutoCloseable {
     EventStream stream = new EventStream(vertx);
     stream.subscribe(events::add);
     this.recorder = new KubeEventRecorder(kube, stream);
-    this.engine = await(Engine.start(vertx, kube, config, stream, Clock.systemUTC()), Duration.ofSeconds(30));
+    this.engine = await(Engine.start(vertx, kube, config, recovering, stream, Clock.systemUTC()), Duration.ofSeconds(30));
   }
 
   EngineHarness(TestCluster cluster) {
