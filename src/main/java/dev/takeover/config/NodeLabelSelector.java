@@ -110,6 +110,9 @@ public final class NodeLabelSelector {
       for (String v : set.group(3).split(",")) {
         values.add(value(v.trim(), bad));
       }
+      if (values.stream().allMatch(String::isEmpty)) {
+        throw new IllegalArgumentException(bad); // as Kubernetes: in and notin need at least one value
+      }
       return new Requirement(key(set.group(1), bad), "in".equals(set.group(2)) ? Op.IN : Op.NOT_IN, Set.copyOf(values));
     }
     int ne = part.indexOf("!=");

@@ -82,7 +82,9 @@ class TicketJsonTest {
         new Ticket("CHG-2", "rack1.node-7", Kind.CANCEL, Options.defaults(), "slack", "bob", "", null, "CHG-1"),
         new Ticket("CHG-3", "n3", Kind.RELEASE, Options.defaults(), "http", "", "", null, "CHG-1"),
         new Ticket("ops:2026/12/plan.1", "n4", Kind.PLAN, Options.defaults().withDrainTimeout(Duration.ofHours(1)),
-            "cli", "", "", new Window(start, null), null));
+            "cli", "", "", new Window(start, null), null),
+        new Ticket("REC-1", "kube-node02", Kind.RECOVER, Options.defaults().withPoweredOff(true), "slack", "alice",
+            "the node stopped", null, null));
   }
 
   @ParameterizedTest
@@ -116,7 +118,8 @@ class TicketJsonTest {
         Arguments.of("dryRun", true), Arguments.of("options.drainTimeout", "PT11M"),
         Arguments.of("options.confirmTimeout", "PT1H"), Arguments.of("options.keepCordoned", true),
         Arguments.of("options.deleteEmptyDirData", true), Arguments.of("options.force", true),
-        Arguments.of("options.allowLocalVolumes", true), Arguments.of("options.allowControlPlane", true));
+        Arguments.of("options.allowLocalVolumes", true), Arguments.of("options.allowControlPlane", true),
+        Arguments.of("action", "recover"), Arguments.of("options.poweredOff", true));
   }
 
   @ParameterizedTest(name = "changing {0} changes the fingerprint")
@@ -156,7 +159,7 @@ class TicketJsonTest {
     byte[] value = bytes("{\"id\":5,\"action\":\"reboot\",\"node\":\"Node_1\",\"dryRun\":\"yes\"}");
 
     assertEquals("/id: must be a string, not a number; /action: must be one of takeover, drain, release, plan, "
-        + "cancel, not 'reboot'", rejected(value, null).reason());
+        + "cancel, recover, not 'reboot'", rejected(value, null).reason());
   }
 
   @Test

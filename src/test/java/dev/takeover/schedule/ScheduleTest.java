@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
+import static dev.takeover.schedule.ScheduleSteps.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -245,62 +246,5 @@ class ScheduleTest {
     assertNotNull(s.get("CHG-2"));
     assertEquals("accepted", emitted(submit(s, ticket("CHG-1", "kube-node02", Kind.TAKEOVER, "alice", null)),
         "CHG-1").get(0), "forgotten: the same id is a new ticket");
-  }
-
-  private static Ticket ticket(String id, String node, Kind kind, String requester, Ticket.Window window) {
-    return new Ticket(id, node, kind, Ticket.Options.defaults(), "kafka", requester, "", window, null);
-  }
-
-  private static Ticket cancel(String id, String target) {
-    return new Ticket(id, "kube-node02", Kind.CANCEL, Ticket.Options.defaults(), "kafka", "", "", null, target);
-  }
-
-  private List<Effect> submit(Schedule s, Ticket t) {
-    List<Effect> out = new ArrayList<>();
-    s.submit(t, t.toString(), "tickets-0@" + t.id(), out);
-    return out;
-  }
-
-  private static List<Effect> evaluate(Schedule s) {
-    List<Effect> out = new ArrayList<>();
-    s.evaluate(Set.of(), out);
-    return out;
-  }
-
-  private static List<Effect> cordonDone(Schedule s, String run) {
-    List<Effect> out = new ArrayList<>();
-    s.onRunEvent(new JsonObject().put("type", "takeover.step.finished").put("run", run).put("step", "cordon"), Set.of(), out);
-    return out;
-  }
-
-  private static List<Effect> finished(Schedule s, String run, String status, String nodeLeft) {
-    List<Effect> out = new ArrayList<>();
-    s.onRunEvent(new JsonObject().put("type", "takeover.run.finished").put("run", run).put("status", status)
-        .put("nodeLeft", nodeLeft).put("reason", status), Set.of(), out);
-    return out;
-  }
-
-  /** The run id of the first run started among the effects, or null. */
-  private static String runId(List<Effect> effects) {
-    return effects.stream().filter(Effect.Start.class::isInstance).map(e -> ((Effect.Start) e).entry().runId)
-        .findFirst().orElse(null);
-  }
-
-  private static List<String> emitted(List<Effect> effects, String ticket) {
-    return effects.stream().filter(Effect.Emit.class::isInstance).map(Effect.Emit.class::cast)
-        .filter(e -> e.entry().id().equals(ticket)).map(Effect.Emit::type).toList();
-  }
-
-  /** The reason of the ticket's last event among the effects. */
-  /** The data of the last event emitted for {@code ticket}. */
-  private static JsonObject last(List<Effect> effects, String ticket) {
-    return effects.stream().filter(Effect.Emit.class::isInstance).map(Effect.Emit.class::cast)
-        .filter(e -> e.entry().id().equals(ticket)).reduce((a, b) -> b).map(Effect.Emit::data).orElseThrow();
-  }
-
-  private static String reason(List<Effect> effects, String ticket) {
-    return effects.stream().filter(Effect.Emit.class::isInstance).map(Effect.Emit.class::cast)
-        .filter(e -> e.entry().id().equals(ticket)).reduce((a, b) -> b).map(e -> e.data().getString("reason", ""))
-        .orElse("(no event of " + ticket + ")");
   }
 }
