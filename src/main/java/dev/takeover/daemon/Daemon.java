@@ -81,6 +81,10 @@ public final class Daemon {
         // Not restarted: a new engine would not hold the runs in progress; its failures stay within a run.
         .compose(v -> p.deploy("engine", () -> new EngineVerticle(kube, config.engine(),
             new dev.takeover.engine.Engine.Recovering(config.deadNodes().recovery(), null), clock), false))
+        // Before the detector, so that no node.down it publishes goes unheard.
+        .compose(v -> !config.deadNodes().recovery().anyAutomatic() ? Future.succeededFuture()
+            : p.deploy("automatic recovery", () -> new dev.takeover.cluster.AutomaticRecovery(kube,
+                config.deadNodes().recovery(), new TicketPublisher(vertx, config), clock), true))
         .compose(v -> p.deploy("dead node watch", () -> new dev.takeover.cluster.DeadNodeWatch(kube,
             config.deadNodes().grace(), config.engine().relistPeriod().multipliedBy(12), clock), true))
         .compose(v -> p.deploy("cloudevents publisher", () -> new CloudEventsPublisher(config), true))

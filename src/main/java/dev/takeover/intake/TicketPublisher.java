@@ -23,7 +23,7 @@ import java.util.Set;
 public final class TicketPublisher {
   /** Header naming the input a ticket came from; read back by the intake into {@code Ticket.source}. */
   public static final String SOURCE = "takeover.source";
-  private static final Set<String> SOURCES = Set.of("http", "slack", "alertmanager");
+  private static final Set<String> SOURCES = Set.of("http", "slack", "alertmanager", "dead-nodes");
 
   /** Made on a worker: a Kafka client resolves its bootstrap addresses when it is built, which may wait on DNS. */
   private final Future<KafkaProducer<String, byte[]>> producer;
