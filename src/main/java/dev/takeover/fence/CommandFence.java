@@ -56,11 +56,15 @@ final class CommandFence implements Fence {
 
   @Override
   public Future<String> powerOff(String node, String ticketId, String reason) {
+    if (node == null || node.isBlank()) {
+      return Future.failedFuture(new Fences.FenceFailed("fencing needs a node name"));
+    }
+    String ticket = ticketId == null ? "" : ticketId;
     Context context = vertx.getOrCreateContext();
     Promise<String> done = Promise.promise();
     long start = System.nanoTime();
-    run(context, node, ticketId, reason).onComplete(ar ->
-        Fences.finish(LOG, context, describe(), node, ticketId, start, ar, done));
+    run(context, node, ticket, reason).onComplete(ar ->
+        Fences.finish(LOG, context, describe(), node, ticket, start, ar, done));
     return done.future();
   }
 

@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -222,7 +221,7 @@ class HttpFenceTest {
   }
 
   @Test
-  void no_hook_is_configured_without_a_url_or_a_command() throws ExecutionException {
+  void no_hook_is_configured_without_a_url_or_a_command() {
     assertNull(Fences.from(vertx, DaemonConfig.Fencing.NONE));
   }
 }
