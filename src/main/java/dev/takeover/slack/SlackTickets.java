@@ -24,7 +24,8 @@ import static dev.takeover.slack.BlockKit.esc;
  * What a verified, allowed slash command does. A takeover, plan, release or cancel becomes a ticket of the Kafka
  * format with a fresh id ({@code slack-<random>}), requested by {@code slack:<user id>}, its reason naming the
  * user and the command; it is checked like any ticket ({@link TicketJson}, {@link NodeCheck}) and put on the
- * tickets topic ({@link TicketPublisher}, source {@code slack}), where the intake takes it like any other. The
+ * tickets topic ({@link TicketPublisher}, source {@code slack}), where the intake takes it like any other (a
+ * recover only offers its confirmation button: {@link RecoverBlocks}; the click's ticket is checked here too). The
  * command's response_url is registered for the ticket first, so that {@link SlackNotifier} can post its story.
  * Every question asked on the way has a short timeout: the answer must reach Slack within 3 seconds.
  */
