@@ -106,7 +106,8 @@ public final class Daemon {
   private static Routes ticketInputs(Vertx vertx, DaemonConfig config, Clock clock) {
     TicketPublisher tickets = new TicketPublisher(vertx, config);
     List<Routes> inputs = List.of(new TicketsApi(vertx, config, tickets, clock),
-        new AlertmanagerWebhook(vertx, config, tickets, clock), new SlackCommands(vertx, config, tickets, clock));
+        new AlertmanagerWebhook(vertx, config, tickets, clock), new SlackCommands(vertx, config, tickets, clock),
+        new dev.takeover.slack.SlackInteractions(vertx, config, tickets, clock));
     return new Routes() {
       @Override
       public List<Route> routes() {

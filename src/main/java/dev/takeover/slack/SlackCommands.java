@@ -26,8 +26,9 @@ import java.util.List;
  *   ({@link SlackSignature}); nothing of the body is read before;</li>
  *   <li>403 unless the Slack user is on {@code slack.allowedUsers} and the channel on {@code slack.allowedChannels};</li>
  *   <li>then the text: a takeover, plan, release or cancel becomes a ticket, checked as the intake checks one and put
- *   on the tickets topic (source {@code slack}); status asks the scheduler and the cluster view; help and text that
- *   cannot be read get the usage.</li>
+ *   on the tickets topic (source {@code slack}); status asks the scheduler and the cluster view; recover makes no
+ *   ticket but offers a button whose click confirms the node is powered off ({@link SlackInteractions}); help and
+ *   text that cannot be read get the usage.</li>
  * </ol>
  * Slack waits 3 seconds for the answer: it comes within {@link #ANSWER_WITHIN}, ephemeral (only the user sees
  * it), with the ticket id and the plan's summary when the engine gives it in time. Should Kafka be slower, the

@@ -30,7 +30,10 @@ import java.util.Map;
  */
 public final class SlackNotifier extends VerticleBase {
   public static final String NOTIFICATIONS = "takeover.notifications";
-  /** Local only: {@code {"ticket", "message"}}: post to the ticket's response_url now (a command's late answer). */
+  /**
+   * Local only: {@code {"ticket", "message", "url"?}}: post to the ticket's response_url (or to {@code url}) now, as a
+   * command's late answer or a recovery click's answer.
+   */
   static final String LATE_ANSWER = "takeover.slack.late-answer";
   static final String RESPONSE_URL = "slack-response-url";
   static final String WEBHOOK = "slack-webhook";
@@ -117,7 +120,8 @@ public final class SlackNotifier extends VerticleBase {
 
   private void onLateAnswer(Message<JsonObject> m) {
     String ticket = m.body().getString("ticket", "");
-    String url = urls.of(ticket, clock.instant());
+    // A click's own response_url when given: a second click on the same button registered its URL for the ticket.
+    String url = m.body().getString("url", urls.of(ticket, clock.instant()));
     int n = posted.getOrDefault(ticket, 0);
     // A post like the progress: counted, so that the end still has the 5th post Slack takes.
     if (url != null && n < PROGRESS_POSTS) {

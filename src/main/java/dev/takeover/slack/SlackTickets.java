@@ -24,7 +24,8 @@ import static dev.takeover.slack.BlockKit.esc;
  * What a verified, allowed slash command does. A takeover, plan, release or cancel becomes a ticket of the Kafka
  * format with a fresh id ({@code slack-<random>}), requested by {@code slack:<user id>}, its reason naming the
  * user and the command; it is checked like any ticket ({@link TicketJson}, {@link NodeCheck}) and put on the
- * tickets topic ({@link TicketPublisher}, source {@code slack}), where the intake takes it like any other. The
+ * tickets topic ({@link TicketPublisher}, source {@code slack}), where the intake takes it like any other (a
+ * recover only offers its confirmation button: {@link RecoverBlocks}; the click's ticket is checked here too). The
  * command's response_url is registered for the ticket first, so that {@link SlackNotifier} can post its story.
  * Every question asked on the way has a short timeout: the answer must reach Slack within 3 seconds.
  */
@@ -63,24 +64,27 @@ final class SlackTickets {
         ticket.put("window", new JsonObject().put("start", t.at().toString()));
       }
       ticket.put("options", new JsonObject().put("keepCordoned", t.keepCordoned()));
-      return submit(c, ticket);
+      return submit(c.responseUrl(), ticket);
     }
     if (a instanceof SlashCommand.Plan p) {
-      return submit(c, ticket(c, "plan", p.node()));
+      return submit(c.responseUrl(), ticket(c, "plan", p.node()));
     }
     if (a instanceof SlashCommand.Release r) {
-      return submit(c, ticket(c, "release", r.node()));
+      return submit(c.responseUrl(), ticket(c, "release", r.node()));
     }
     if (a instanceof SlashCommand.Cancel cancel) {
       // A cancel names its target's node (the tickets topic is keyed by node): the scheduler knows it.
       return entry(cancel.ticket()).compose(entry -> entry == null
           ? Future.succeededFuture(Answer.say("No ticket `" + esc(cancel.ticket()) + "` is known."))
-          : submit(c, ticket(c, "cancel", entry.getJsonObject("ticket", new JsonObject()).getString("node", ""))
+          : submit(c.responseUrl(), ticket(c, "cancel", entry.getJsonObject("ticket", new JsonObject()).getString("node", ""))
               .put("target", cancel.ticket())),
           e -> Future.succeededFuture(Answer.say(":warning: The scheduler does not answer; try again in a moment.")));
     }
     if (a instanceof SlashCommand.Status s) {
       return status(s.target());
+    }
+    if (a instanceof SlashCommand.Recover r) {
+      return recoverOffer(r.node());
     }
     if (a instanceof SlashCommand.Bad bad) {
       return Future.succeededFuture(Answer.say(esc(bad.why()) + ". Try `/takeover help`."));
@@ -96,7 +100,11 @@ final class SlackTickets {
         .put("node", node).put("requestedBy", cut("slack:" + c.userId(), 256)).put("reason", cut(reason, 1024));
   }
 
-  private Future<Answer> submit(SlashCommand c, JsonObject ticketJson) {
+  /**
+   * Checks the ticket as the intake does and puts it on the tickets topic, the response_url registered for it first;
+   * also how a confirmed recovery ({@link SlackInteractions}) makes its ticket.
+   */
+  Future<Answer> submit(String responseUrl, JsonObject ticketJson) {
     byte[] body = ticketJson.toBuffer().getBytes();
     TicketJson.Result parsed = json.parse(body, null, "slack", clock.instant());
     if (parsed instanceof TicketJson.Invalid invalid) {
@@ -116,8 +124,8 @@ final class SlackTickets {
         return Future.succeededFuture(Answer.say(":no_entry: Refused (" + checked.result().code() + "): "
             + esc(checked.result().reason())));
       }
-      if (c.responseUrl().startsWith("https://") || c.responseUrl().startsWith("http://")) {
-        urls.register(t.id(), c.responseUrl(), clock.instant());
+      if (responseUrl.startsWith("https://") || responseUrl.startsWith("http://")) {
+        urls.register(t.id(), responseUrl, clock.instant());
       }
       Future<Void> published = publisher.publish(t.node(), body, "slack");
       return Future.join(published, plan).transform(done -> Future.succeededFuture(published.succeeded()
@@ -134,6 +142,7 @@ final class SlackTickets {
           + (t.options().keepCordoned() ? ", keeping it cordoned afterwards" : "");
       case PLAN -> "Plan (dry run) of `" + esc(t.node()) + "`";
       case RELEASE -> "Release of `" + esc(t.node()) + "`";
+      case RECOVER -> "Recovery of `" + esc(t.node()) + "` (stated powered off)";
       default -> "Cancel of ticket `" + esc(t.target()) + "`";
     };
     return ":inbox_tray: " + what + ": ticket `" + t.id() + "`."
@@ -186,6 +195,17 @@ final class SlackTickets {
     }, e -> Future.succeededFuture(Answer.say(":warning: The scheduler does not answer; try again in a moment.")));
   }
 
+  /**
+   * The offer of a recovery: no ticket yet, only the button that makes one once the user confirmed the node is off.
+   * An unknown node gets no button; a cluster view that does not answer still gets it (the click checks the node).
+   */
+  private Future<Answer> recoverOffer(String node) {
+    return vertx.eventBus().<JsonObject>request(ClusterWatch.NODE, node, ask(CLUSTER_PATIENCE))
+        .map(m -> m.body() == null ? Answer.say("No node `" + esc(node) + "` is known; nothing to recover.")
+            : new Answer(null, RecoverBlocks.offer(node, RecoverBlocks.state(m.body()))))
+        .otherwise(new Answer(null, RecoverBlocks.offer(node, null)));
+  }
+
   /** The scheduler's entry of a ticket, or null when it knows none. */
   private Future<JsonObject> entry(String id) {
     return vertx.eventBus().<JsonObject>request(SchedulerVerticle.STATUS, new JsonObject().put("ticket", id),
@@ -202,7 +222,7 @@ final class SlackTickets {
     return b;
   }
 
-  private static String cut(String s, int max) {
+  static String cut(String s, int max) {
     byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
     if (utf8.length <= max) {
       return s;

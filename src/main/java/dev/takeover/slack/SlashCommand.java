@@ -33,10 +33,12 @@ public record SlashCommand(Map<String, String> fields) {
       "/takeover status <node|ticket>: where a ticket is, or what is known of a node",
       "/takeover release <node>: uncordon a node a takeover kept cordoned",
       "/takeover cancel <ticket>: cancel a ticket before its run, or its run at the next safe point",
+      "/takeover recover <node>: replace the StatefulSet pods of a node that is down and powered off (asks you to "
+          + "confirm it is off first)",
       "/takeover help: this");
 
   /** What the text asks for. */
-  public sealed interface Action permits Takeover, Plan, Status, Release, Cancel, Help, Bad {}
+  public sealed interface Action permits Takeover, Plan, Status, Release, Cancel, Recover, Help, Bad {}
 
   /** @param at when the run may start (null: now); @param keepCordoned leave the node cordoned afterwards */
   public record Takeover(String node, Instant at, boolean keepCordoned) implements Action {}
@@ -49,6 +51,9 @@ public record SlashCommand(Map<String, String> fields) {
   public record Release(String node) implements Action {}
 
   public record Cancel(String ticket) implements Action {}
+
+  /** Offers the recovery of a dead node behind a confirmation button: the text alone makes no ticket. */
+  public record Recover(String node) implements Action {}
 
   public record Help() implements Action {}
 
@@ -110,7 +115,7 @@ public record SlashCommand(Map<String, String> fields) {
     }
     String verb = words[0].toLowerCase(java.util.Locale.ROOT);
     switch (verb) {
-      case "plan", "status", "release", "cancel" -> {
+      case "plan", "status", "release", "cancel", "recover" -> {
         if (words.length != 2) {
           return new Bad("`" + verb + "` takes one " + (verb.equals("cancel") ? "ticket id"
               : verb.equals("status") ? "node or ticket id" : "node name"));
@@ -119,6 +124,7 @@ public record SlashCommand(Map<String, String> fields) {
         return switch (verb) {
           case "plan" -> node(arg) == null ? new Plan(arg) : new Bad(node(arg));
           case "release" -> node(arg) == null ? new Release(arg) : new Bad(node(arg));
+          case "recover" -> node(arg) == null ? new Recover(arg) : new Bad(node(arg));
           case "cancel" -> TICKET_ID.matcher(arg).matches() ? new Cancel(arg)
               : new Bad("`" + shown(arg) + "` is not a ticket id");
           default -> TICKET_ID.matcher(arg).matches() ? new Status(arg)
