@@ -80,7 +80,8 @@ public final class Daemon {
             () -> new ClusterWatch(kube.calls(), config.engine().relistPeriod().multipliedBy(12)), true))
         // Not restarted: a new engine would not hold the runs in progress; its failures stay within a run.
         .compose(v -> p.deploy("engine", () -> new EngineVerticle(kube, config.engine(),
-            new dev.takeover.engine.Engine.Recovering(config.deadNodes().recovery(), null), clock), false))
+            new dev.takeover.engine.Engine.Recovering(config.deadNodes().recovery(),
+                dev.takeover.fence.Fences.from(vertx, config.deadNodes().fencing())), clock), false))
         // Before the detector, so that no node.down it publishes goes unheard.
         .compose(v -> !config.deadNodes().recovery().anyAutomatic() ? Future.succeededFuture()
             : p.deploy("automatic recovery", () -> new dev.takeover.cluster.AutomaticRecovery(kube,
