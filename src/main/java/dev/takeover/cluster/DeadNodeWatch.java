@@ -1,5 +1,7 @@
 package dev.takeover.cluster;
 
+import dev.takeover.config.RecoveryConfig;
+import dev.takeover.daemon.EngineVerticle;
 import dev.takeover.engine.NodeRecord;
 import dev.takeover.kube.Kube;
 import dev.takeover.kube.ListWatch;
@@ -14,6 +16,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.Watcher;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -36,36 +39,65 @@ import java.util.Map;
  *           "notReadySince": "…", "leaseRenewedAt": "…" | null, "reason": "…"}}
  * </pre>
  * It only reads: nodes and the Leases of kube-node-lease through list-watches, and the pods of a suspect node (field
- * selector {@code spec.nodeName}) with their claims when it is about to be said down. Nothing in the cluster is
- * changed. A node whose Lease is renewed while it is not Ready is logged as alive.
+ * selector {@code spec.nodeName}) with their claims when it is about to be said down. A node whose Lease is renewed
+ * while it is not Ready is logged as alive. Also on {@value #ADDRESS}:
+ * <ul>
+ *   <li>{@code {"type": "nodes.partitioned" | "nodes.partition-over", "node": "", "time", "data": {"down": [names],
+ *   "total": n, "maxDownShare": x, "reason": "…"}}}: more than {@code deadNodes.maxDownShare} of the nodes are down
+ *   at once (the engine recovers none), and when that is over;</li>
+ *   <li>{@code {"type": "node.taint-removed", "node", "time", "data": {"ticket", "reason"}}}: a node Takeover
+ *   tainted out-of-service is Ready with its Lease renewed, and the engine removed the taint. The watch only asks
+ *   ({@link EngineVerticle#END_OUT_OF_SERVICE}); the engine re-reads and writes. What is asked follows from the
+ *   node's marker annotation, so a restarted daemon finishes what the last one left.</li>
+ * </ul>
+ * {@value #GUARD} answers what the partition guard sees now: {@code {"synced", "down": [names], "total", "held"}}.
  */
 public final class DeadNodeWatch extends VerticleBase {
   public static final String ADDRESS = "takeover.node.events";
   public static final String DOWN = "node.down";
   public static final String RECOVERED = "node.recovered";
+  public static final String PARTITIONED = "nodes.partitioned";
+  public static final String PARTITION_OVER = "nodes.partition-over";
+  public static final String TAINT_REMOVED = "node.taint-removed";
+  /** Request/reply, local: what the partition guard sees now (for the metrics, and for whoever must not act). */
+  public static final String GUARD = "takeover.node.guard";
+  /** The engine re-reads the node and its Lease before it writes: a few API calls, each bounded by the client. */
+  static final DeliveryOptions END_OUT_OF_SERVICE_ASK = new DeliveryOptions().setSendTimeout(60_000);
   static final String LEASE_NAMESPACE = "kube-node-lease";
   private static final Logger LOG = LoggerFactory.getLogger(DeadNodeWatch.class);
 
   private final Kube kube;
   private final Duration grace;
+  private final RecoveryConfig recovery;
   private final Duration relistPeriod;
   private final Clock clock;
   private DeadNodes dead;
   private final List<ListWatch<?>> watches = new ArrayList<>();
   private long ticker = -1;
 
-  public DeadNodeWatch(Kube kube, Duration grace, Duration relistPeriod, Clock clock) {
+  public DeadNodeWatch(Kube kube, Duration grace, RecoveryConfig recovery, Duration relistPeriod, Clock clock) {
     this.kube = kube;
     this.grace = grace;
+    this.recovery = recovery;
     this.relistPeriod = relistPeriod;
     this.clock = clock;
+  }
+
+  /** With the default recovery settings (maxDownShare 1/3). */
+  public DeadNodeWatch(Kube kube, Duration grace, Duration relistPeriod, Clock clock) {
+    this(kube, grace, RecoveryConfig.defaults(), relistPeriod, clock);
   }
 
   @Override
   public Future<?> start() {
     // A suspect without StatefulSet pods is listed again after a grace: it gets none while down, and this bounds
     // the pod lists of a node that stays dead for days.
-    dead = new DeadNodes(grace, grace);
+    dead = new DeadNodes(grace, grace, recovery);
+    vertx.eventBus().<JsonObject>localConsumer(GUARD, m -> {
+      DeadNodes.Guard g = dead.guard(clock.instant());
+      m.reply(new JsonObject().put("synced", g.synced()).put("down", new JsonArray(g.down())).put("total", g.total())
+          .put("held", g.held()));
+    });
     WatchHealth health = WatchHealth.logged(LOG);
     WatchScope<Lease> leases = new WatchScope<>("leases in " + LEASE_NAMESPACE, Lease.class, LEASE_NAMESPACE, null, null);
     Future<?> nodes = ListWatch.start(context, kube.calls(), WatchScope.nodes(), relistPeriod, health,
@@ -124,6 +156,14 @@ public final class DeadNodeWatch extends VerticleBase {
         LOG.info("node {} recovered: {}", r.node(), r.reason());
         publish(RECOVERED, r.node(), r.pods().stream().map(p -> new JsonObject().put("pod", p)).toList(),
             r.notReadySince(), r.leaseRenewedAt(), r.reason());
+      } else if (d instanceof DeadNodes.Partitioned p) {
+        LOG.warn("recovery held: {}", p.reason());
+        publishGuard(PARTITIONED, p.down(), p.total(), p.maxDownShare(), p.reason());
+      } else if (d instanceof DeadNodes.PartitionOver p) {
+        LOG.info("recovery no longer held: {}", p.reason());
+        publishGuard(PARTITION_OVER, p.down(), p.total(), p.maxDownShare(), p.reason());
+      } else if (d instanceof DeadNodes.EndOutOfService e) {
+        endOutOfService(e);
       } // Down never comes from a pass: a suspect's pods are listed first
     }
     pass.suspects().forEach(this::listPods);
@@ -147,6 +187,36 @@ public final class DeadNodeWatch extends VerticleBase {
         });
       }
     });
+  }
+
+  /** Asks the engine to remove the taint; a failure or a "not removed" is asked again on a later pass. */
+  private void endOutOfService(DeadNodes.EndOutOfService e) {
+    LOG.info("node {}: {}", e.node(), e.reason());
+    vertx.eventBus().<JsonObject>request(EngineVerticle.END_OUT_OF_SERVICE, new JsonObject().put("node", e.node()),
+        END_OUT_OF_SERVICE_ASK).onComplete(ar -> {
+          JsonObject reply = ar.succeeded() && ar.result().body() != null ? ar.result().body() : null;
+          boolean removed = reply != null && reply.getBoolean("removed", false);
+          dead.outOfServiceEnded(e.node(), e.ticket(), removed, clock.instant());
+          if (removed) {
+            String ticket = reply.getString("ticket", e.ticket());
+            LOG.info("node {}: out-of-service taint of ticket {} removed: {}", e.node(), ticket,
+                reply.getString("reason", ""));
+            vertx.eventBus().publish(ADDRESS, new JsonObject().put("type", TAINT_REMOVED).put("node", e.node())
+                .put("time", clock.instant().toString())
+                .put("data", new JsonObject().put("ticket", ticket).put("reason", reply.getString("reason", ""))));
+          } else {
+            LOG.warn("node {}: out-of-service taint not removed, asked again in {} s: {}", e.node(),
+                NodeGuards.UNTAINT_RETRY.toSeconds(), reply != null ? reply.getString("reason", "(no reason)")
+                    : ar.failed() ? ar.cause().getMessage() : "no answer");
+          }
+        });
+  }
+
+  private void publishGuard(String type, List<String> down, int total, double maxDownShare, String reason) {
+    vertx.eventBus().publish(ADDRESS, new JsonObject().put("type", type).put("node", "")
+        .put("time", clock.instant().toString())
+        .put("data", new JsonObject().put("down", new JsonArray(down)).put("total", total)
+            .put("maxDownShare", maxDownShare).put("reason", reason)));
   }
 
   /** Each pod with its claims and their volumes; a claim that cannot be read says volume null, never holds it up. */
@@ -197,7 +267,10 @@ public final class DeadNodeWatch extends VerticleBase {
       reason = ready == null ? "no Ready condition" : "Ready " + ready.getStatus()
           + (ready.getReason() == null ? "" : " (" + ready.getReason() + ")");
     }
-    return new DeadNodes.NodeView(node.getMetadata().getName(), isReady, since, reason, NodeRecord.read(node) != null);
+    Map<String, String> annotations = node.getMetadata().getAnnotations();
+    String outOfService = annotations == null ? null : annotations.get(NodeRecord.OUT_OF_SERVICE);
+    return new DeadNodes.NodeView(node.getMetadata().getName(), isReady, since, reason, NodeRecord.read(node) != null,
+        outOfService);
   }
 
   static DeadNodes.LeaseView lease(Lease lease) {
