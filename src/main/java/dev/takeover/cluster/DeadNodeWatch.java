@@ -2,14 +2,11 @@ package dev.takeover.cluster;
 
 import dev.takeover.config.RecoveryConfig;
 import dev.takeover.daemon.EngineVerticle;
-import dev.takeover.engine.NodeRecord;
 import dev.takeover.kube.Kube;
 import dev.takeover.kube.ListWatch;
 import dev.takeover.kube.WatchHealth;
 import dev.takeover.kube.WatchScope;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeCondition;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -104,7 +101,7 @@ public final class DeadNodeWatch extends VerticleBase {
         new ListWatch.Listener<Node>() {
           @Override
           public void listed(List<Node> items) {
-            dead.nodesListed(items.stream().map(DeadNodeWatch::view).toList(), clock.instant());
+            dead.nodesListed(items.stream().map(NodeViews::view).toList(), clock.instant());
           }
 
           @Override
@@ -112,7 +109,7 @@ public final class DeadNodeWatch extends VerticleBase {
             if (action == Watcher.Action.DELETED) {
               dead.nodeRemoved(node.getMetadata().getName());
             } else if (action == Watcher.Action.ADDED || action == Watcher.Action.MODIFIED) {
-              dead.node(view(node), clock.instant());
+              dead.node(NodeViews.view(node), clock.instant());
             }
           }
         }).onSuccess(watches::add);
@@ -121,7 +118,7 @@ public final class DeadNodeWatch extends VerticleBase {
           @Override
           public void listed(List<Lease> items) {
             Map<String, DeadNodes.LeaseView> all = new HashMap<>();
-            items.forEach(l -> all.put(l.getMetadata().getName(), lease(l)));
+            items.forEach(l -> all.put(l.getMetadata().getName(), NodeViews.lease(l)));
             dead.leasesListed(all);
           }
 
@@ -130,7 +127,7 @@ public final class DeadNodeWatch extends VerticleBase {
             if (action == Watcher.Action.DELETED) {
               dead.leaseRemoved(lease.getMetadata().getName());
             } else if (action == Watcher.Action.ADDED || action == Watcher.Action.MODIFIED) {
-              dead.lease(lease.getMetadata().getName(), lease(lease));
+              dead.lease(lease.getMetadata().getName(), NodeViews.lease(lease));
             }
           }
         }).onSuccess(watches::add);
@@ -176,7 +173,7 @@ public final class DeadNodeWatch extends VerticleBase {
         dead.listFailed(node);
         return;
       }
-      List<Pod> stuck = ar.result().stream().filter(DeadNodeWatch::ofStatefulSet).toList();
+      List<Pod> stuck = ar.result().stream().filter(NodeViews::ofStatefulSet).toList();
       DeadNodes.Down down = dead.podsListed(node,
           stuck.stream().map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName()).toList(),
           clock.instant());
@@ -194,20 +191,31 @@ public final class DeadNodeWatch extends VerticleBase {
     LOG.info("node {}: {}", e.node(), e.reason());
     vertx.eventBus().<JsonObject>request(EngineVerticle.END_OUT_OF_SERVICE, new JsonObject().put("node", e.node()),
         END_OUT_OF_SERVICE_ASK).onComplete(ar -> {
-          JsonObject reply = ar.succeeded() && ar.result().body() != null ? ar.result().body() : null;
-          boolean removed = reply != null && reply.getBoolean("removed", false);
+          boolean removed = false;
+          String ticket = e.ticket();
+          String reason;
+          try {
+            JsonObject reply = ar.succeeded() ? ar.result().body() : null;
+            reason = reply != null ? reply.getString("reason", "(no reason)")
+                : ar.failed() ? ar.cause().getMessage() : "no answer";
+            removed = reply != null && reply.getBoolean("removed", false);
+            if (removed && reply.getString("ticket") != null) {
+              ticket = reply.getString("ticket");
+            }
+          } catch (RuntimeException bad) {
+            // An answer of the wrong shape must not leave the node "in flight" for ever: it is a failure.
+            reason = "the answer is not {removed, ticket, reason}: " + bad.getMessage();
+            removed = false;
+          }
           dead.outOfServiceEnded(e.node(), e.ticket(), removed, clock.instant());
           if (removed) {
-            String ticket = reply.getString("ticket", e.ticket());
-            LOG.info("node {}: out-of-service taint of ticket {} removed: {}", e.node(), ticket,
-                reply.getString("reason", ""));
+            LOG.info("node {}: out-of-service taint of ticket {} removed: {}", e.node(), ticket, reason);
             vertx.eventBus().publish(ADDRESS, new JsonObject().put("type", TAINT_REMOVED).put("node", e.node())
                 .put("time", clock.instant().toString())
-                .put("data", new JsonObject().put("ticket", ticket).put("reason", reply.getString("reason", ""))));
+                .put("data", new JsonObject().put("ticket", ticket).put("reason", reason)));
           } else {
             LOG.warn("node {}: out-of-service taint not removed, asked again in {} s: {}", e.node(),
-                NodeGuards.UNTAINT_RETRY.toSeconds(), reply != null ? reply.getString("reason", "(no reason)")
-                    : ar.failed() ? ar.cause().getMessage() : "no answer");
+                NodeGuards.UNTAINT_RETRY.toSeconds(), reason);
           }
         });
   }
@@ -248,45 +256,5 @@ public final class DeadNodeWatch extends VerticleBase {
             .put("notReadySince", notReadySince == null ? null : notReadySince.toString())
             .put("leaseRenewedAt", leaseRenewedAt == null ? null : leaseRenewedAt.toString())
             .put("reason", reason)));
-  }
-
-  static boolean ofStatefulSet(Pod pod) {
-    List<OwnerReference> owners = pod.getMetadata().getOwnerReferences();
-    return owners != null && owners.stream().anyMatch(o -> "StatefulSet".equals(o.getKind())
-        && Boolean.TRUE.equals(o.getController()));
-  }
-
-  static DeadNodes.NodeView view(Node node) {
-    NodeCondition ready = node.getStatus() == null || node.getStatus().getConditions() == null ? null
-        : node.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst().orElse(null);
-    boolean isReady = ready != null && "True".equals(ready.getStatus());
-    Instant since = null;
-    String reason = "";
-    if (!isReady) {
-      since = ready == null ? null : instant(ready.getLastTransitionTime());
-      reason = ready == null ? "no Ready condition" : "Ready " + ready.getStatus()
-          + (ready.getReason() == null ? "" : " (" + ready.getReason() + ")");
-    }
-    Map<String, String> annotations = node.getMetadata().getAnnotations();
-    String outOfService = annotations == null ? null : annotations.get(NodeRecord.OUT_OF_SERVICE);
-    return new DeadNodes.NodeView(node.getMetadata().getName(), isReady, since, reason, NodeRecord.read(node) != null,
-        outOfService);
-  }
-
-  static DeadNodes.LeaseView lease(Lease lease) {
-    if (lease.getSpec() == null) {
-      return new DeadNodes.LeaseView(null, null);
-    }
-    Integer seconds = lease.getSpec().getLeaseDurationSeconds();
-    return new DeadNodes.LeaseView(lease.getSpec().getRenewTime() == null ? null
-        : lease.getSpec().getRenewTime().toInstant(), seconds == null ? null : Duration.ofSeconds(seconds));
-  }
-
-  private static Instant instant(String text) {
-    try {
-      return text == null ? null : Instant.parse(text);
-    } catch (RuntimeException e) {
-      return null; // counted from when it was first seen not Ready
-    }
   }
 }

@@ -39,6 +39,14 @@ final class NodeMeters {
    * {@code nodes.partitioned} and {@code nodes.partition-over} set the guard's gauges. Other types change nothing.
    */
   void onNodeEvent(JsonObject e) {
+    try {
+      count(e);
+    } catch (RuntimeException bad) {
+      // A field of the wrong type (not ours: the watch publishes lists and strings) changes no gauge.
+    }
+  }
+
+  private void count(JsonObject e) {
     String type = e.getString("type", "");
     JsonObject data = e.getJsonObject("data", new JsonObject());
     switch (type) {
@@ -56,8 +64,12 @@ final class NodeMeters {
 
   /** What the partition guard sees now ({@code DeadNodeWatch.GUARD}'s answer); ignored before it has synced. */
   void onGuard(JsonObject answer) {
-    if (answer != null && answer.getBoolean("synced", false)) {
-      guard(answer.getJsonArray("down", new JsonArray()).size(), answer.getBoolean("held", false));
+    try {
+      if (answer != null && answer.getBoolean("synced", false)) {
+        guard(answer.getJsonArray("down", new JsonArray()).size(), answer.getBoolean("held", false));
+      }
+    } catch (RuntimeException bad) {
+      // As above: an answer of the wrong shape is not counted.
     }
   }
 
