@@ -1,19 +1,19 @@
 package dev.takeover.cluster;
 
-import dev.takeover.engine.NodeRecord;
+import dev.takeover.config.RecoveryConfig;
+import dev.takeover.daemon.EngineVerticle;
 import dev.takeover.kube.Kube;
 import dev.takeover.kube.ListWatch;
 import dev.takeover.kube.WatchHealth;
 import dev.takeover.kube.WatchScope;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeCondition;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.Watcher;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -36,43 +36,72 @@ import java.util.Map;
  *           "notReadySince": "…", "leaseRenewedAt": "…" | null, "reason": "…"}}
  * </pre>
  * It only reads: nodes and the Leases of kube-node-lease through list-watches, and the pods of a suspect node (field
- * selector {@code spec.nodeName}) with their claims when it is about to be said down. Nothing in the cluster is
- * changed. A node whose Lease is renewed while it is not Ready is logged as alive.
+ * selector {@code spec.nodeName}) with their claims when it is about to be said down. A node whose Lease is renewed
+ * while it is not Ready is logged as alive. Also on {@value #ADDRESS}:
+ * <ul>
+ *   <li>{@code {"type": "nodes.partitioned" | "nodes.partition-over", "node": "", "time", "data": {"down": [names],
+ *   "total": n, "maxDownShare": x, "reason": "…"}}}: more than {@code deadNodes.maxDownShare} of the nodes are down
+ *   at once (the engine recovers none), and when that is over;</li>
+ *   <li>{@code {"type": "node.taint-removed", "node", "time", "data": {"ticket", "reason"}}}: a node Takeover
+ *   tainted out-of-service is Ready with its Lease renewed, and the engine removed the taint. The watch only asks
+ *   ({@link EngineVerticle#END_OUT_OF_SERVICE}); the engine re-reads and writes. What is asked follows from the
+ *   node's marker annotation, so a restarted daemon finishes what the last one left.</li>
+ * </ul>
+ * {@value #GUARD} answers what the partition guard sees now: {@code {"synced", "down": [names], "total", "held"}}.
  */
 public final class DeadNodeWatch extends VerticleBase {
   public static final String ADDRESS = "takeover.node.events";
   public static final String DOWN = "node.down";
   public static final String RECOVERED = "node.recovered";
+  public static final String PARTITIONED = "nodes.partitioned";
+  public static final String PARTITION_OVER = "nodes.partition-over";
+  public static final String TAINT_REMOVED = "node.taint-removed";
+  /** Request/reply, local: what the partition guard sees now (for the metrics, and for whoever must not act). */
+  public static final String GUARD = "takeover.node.guard";
+  /** The engine re-reads the node and its Lease before it writes: a few API calls, each bounded by the client. */
+  static final DeliveryOptions END_OUT_OF_SERVICE_ASK = new DeliveryOptions().setSendTimeout(60_000);
   static final String LEASE_NAMESPACE = "kube-node-lease";
   private static final Logger LOG = LoggerFactory.getLogger(DeadNodeWatch.class);
 
   private final Kube kube;
   private final Duration grace;
+  private final RecoveryConfig recovery;
   private final Duration relistPeriod;
   private final Clock clock;
   private DeadNodes dead;
   private final List<ListWatch<?>> watches = new ArrayList<>();
   private long ticker = -1;
 
-  public DeadNodeWatch(Kube kube, Duration grace, Duration relistPeriod, Clock clock) {
+  public DeadNodeWatch(Kube kube, Duration grace, RecoveryConfig recovery, Duration relistPeriod, Clock clock) {
     this.kube = kube;
     this.grace = grace;
+    this.recovery = recovery;
     this.relistPeriod = relistPeriod;
     this.clock = clock;
+  }
+
+  /** With the default recovery settings (maxDownShare 1/3). */
+  public DeadNodeWatch(Kube kube, Duration grace, Duration relistPeriod, Clock clock) {
+    this(kube, grace, RecoveryConfig.defaults(), relistPeriod, clock);
   }
 
   @Override
   public Future<?> start() {
     // A suspect without StatefulSet pods is listed again after a grace: it gets none while down, and this bounds
     // the pod lists of a node that stays dead for days.
-    dead = new DeadNodes(grace, grace);
+    dead = new DeadNodes(grace, grace, recovery);
+    vertx.eventBus().<JsonObject>localConsumer(GUARD, m -> {
+      DeadNodes.Guard g = dead.guard(clock.instant());
+      m.reply(new JsonObject().put("synced", g.synced()).put("down", new JsonArray(g.down())).put("total", g.total())
+          .put("held", g.held()));
+    });
     WatchHealth health = WatchHealth.logged(LOG);
     WatchScope<Lease> leases = new WatchScope<>("leases in " + LEASE_NAMESPACE, Lease.class, LEASE_NAMESPACE, null, null);
     Future<?> nodes = ListWatch.start(context, kube.calls(), WatchScope.nodes(), relistPeriod, health,
         new ListWatch.Listener<Node>() {
           @Override
           public void listed(List<Node> items) {
-            dead.nodesListed(items.stream().map(DeadNodeWatch::view).toList(), clock.instant());
+            dead.nodesListed(items.stream().map(NodeViews::view).toList(), clock.instant());
           }
 
           @Override
@@ -80,7 +109,7 @@ public final class DeadNodeWatch extends VerticleBase {
             if (action == Watcher.Action.DELETED) {
               dead.nodeRemoved(node.getMetadata().getName());
             } else if (action == Watcher.Action.ADDED || action == Watcher.Action.MODIFIED) {
-              dead.node(view(node), clock.instant());
+              dead.node(NodeViews.view(node), clock.instant());
             }
           }
         }).onSuccess(watches::add);
@@ -89,7 +118,7 @@ public final class DeadNodeWatch extends VerticleBase {
           @Override
           public void listed(List<Lease> items) {
             Map<String, DeadNodes.LeaseView> all = new HashMap<>();
-            items.forEach(l -> all.put(l.getMetadata().getName(), lease(l)));
+            items.forEach(l -> all.put(l.getMetadata().getName(), NodeViews.lease(l)));
             dead.leasesListed(all);
           }
 
@@ -98,7 +127,7 @@ public final class DeadNodeWatch extends VerticleBase {
             if (action == Watcher.Action.DELETED) {
               dead.leaseRemoved(lease.getMetadata().getName());
             } else if (action == Watcher.Action.ADDED || action == Watcher.Action.MODIFIED) {
-              dead.lease(lease.getMetadata().getName(), lease(lease));
+              dead.lease(lease.getMetadata().getName(), NodeViews.lease(lease));
             }
           }
         }).onSuccess(watches::add);
@@ -124,6 +153,14 @@ public final class DeadNodeWatch extends VerticleBase {
         LOG.info("node {} recovered: {}", r.node(), r.reason());
         publish(RECOVERED, r.node(), r.pods().stream().map(p -> new JsonObject().put("pod", p)).toList(),
             r.notReadySince(), r.leaseRenewedAt(), r.reason());
+      } else if (d instanceof DeadNodes.Partitioned p) {
+        LOG.warn("recovery held: {}", p.reason());
+        publishGuard(PARTITIONED, p.down(), p.total(), p.maxDownShare(), p.reason());
+      } else if (d instanceof DeadNodes.PartitionOver p) {
+        LOG.info("recovery no longer held: {}", p.reason());
+        publishGuard(PARTITION_OVER, p.down(), p.total(), p.maxDownShare(), p.reason());
+      } else if (d instanceof DeadNodes.EndOutOfService e) {
+        endOutOfService(e);
       } // Down never comes from a pass: a suspect's pods are listed first
     }
     pass.suspects().forEach(this::listPods);
@@ -136,7 +173,7 @@ public final class DeadNodeWatch extends VerticleBase {
         dead.listFailed(node);
         return;
       }
-      List<Pod> stuck = ar.result().stream().filter(DeadNodeWatch::ofStatefulSet).toList();
+      List<Pod> stuck = ar.result().stream().filter(NodeViews::ofStatefulSet).toList();
       DeadNodes.Down down = dead.podsListed(node,
           stuck.stream().map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName()).toList(),
           clock.instant());
@@ -147,6 +184,47 @@ public final class DeadNodeWatch extends VerticleBase {
         });
       }
     });
+  }
+
+  /** Asks the engine to remove the taint; a failure or a "not removed" is asked again on a later pass. */
+  private void endOutOfService(DeadNodes.EndOutOfService e) {
+    LOG.info("node {}: {}", e.node(), e.reason());
+    vertx.eventBus().<JsonObject>request(EngineVerticle.END_OUT_OF_SERVICE, new JsonObject().put("node", e.node()),
+        END_OUT_OF_SERVICE_ASK).onComplete(ar -> {
+          boolean removed = false;
+          String ticket = e.ticket();
+          String reason;
+          try {
+            JsonObject reply = ar.succeeded() ? ar.result().body() : null;
+            reason = reply != null ? reply.getString("reason", "(no reason)")
+                : ar.failed() ? ar.cause().getMessage() : "no answer";
+            removed = reply != null && reply.getBoolean("removed", false);
+            if (removed && reply.getString("ticket") != null) {
+              ticket = reply.getString("ticket");
+            }
+          } catch (RuntimeException bad) {
+            // An answer of the wrong shape must not leave the node "in flight" for ever: it is a failure.
+            reason = "the answer is not {removed, ticket, reason}: " + bad.getMessage();
+            removed = false;
+          }
+          dead.outOfServiceEnded(e.node(), e.ticket(), removed, clock.instant());
+          if (removed) {
+            LOG.info("node {}: out-of-service taint of ticket {} removed: {}", e.node(), ticket, reason);
+            vertx.eventBus().publish(ADDRESS, new JsonObject().put("type", TAINT_REMOVED).put("node", e.node())
+                .put("time", clock.instant().toString())
+                .put("data", new JsonObject().put("ticket", ticket).put("reason", reason)));
+          } else {
+            LOG.warn("node {}: out-of-service taint not removed, asked again in {} s: {}", e.node(),
+                NodeGuards.UNTAINT_RETRY.toSeconds(), reason);
+          }
+        });
+  }
+
+  private void publishGuard(String type, List<String> down, int total, double maxDownShare, String reason) {
+    vertx.eventBus().publish(ADDRESS, new JsonObject().put("type", type).put("node", "")
+        .put("time", clock.instant().toString())
+        .put("data", new JsonObject().put("down", new JsonArray(down)).put("total", total)
+            .put("maxDownShare", maxDownShare).put("reason", reason)));
   }
 
   /** Each pod with its claims and their volumes; a claim that cannot be read says volume null, never holds it up. */
@@ -178,42 +256,5 @@ public final class DeadNodeWatch extends VerticleBase {
             .put("notReadySince", notReadySince == null ? null : notReadySince.toString())
             .put("leaseRenewedAt", leaseRenewedAt == null ? null : leaseRenewedAt.toString())
             .put("reason", reason)));
-  }
-
-  static boolean ofStatefulSet(Pod pod) {
-    List<OwnerReference> owners = pod.getMetadata().getOwnerReferences();
-    return owners != null && owners.stream().anyMatch(o -> "StatefulSet".equals(o.getKind())
-        && Boolean.TRUE.equals(o.getController()));
-  }
-
-  static DeadNodes.NodeView view(Node node) {
-    NodeCondition ready = node.getStatus() == null || node.getStatus().getConditions() == null ? null
-        : node.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst().orElse(null);
-    boolean isReady = ready != null && "True".equals(ready.getStatus());
-    Instant since = null;
-    String reason = "";
-    if (!isReady) {
-      since = ready == null ? null : instant(ready.getLastTransitionTime());
-      reason = ready == null ? "no Ready condition" : "Ready " + ready.getStatus()
-          + (ready.getReason() == null ? "" : " (" + ready.getReason() + ")");
-    }
-    return new DeadNodes.NodeView(node.getMetadata().getName(), isReady, since, reason, NodeRecord.read(node) != null);
-  }
-
-  static DeadNodes.LeaseView lease(Lease lease) {
-    if (lease.getSpec() == null) {
-      return new DeadNodes.LeaseView(null, null);
-    }
-    Integer seconds = lease.getSpec().getLeaseDurationSeconds();
-    return new DeadNodes.LeaseView(lease.getSpec().getRenewTime() == null ? null
-        : lease.getSpec().getRenewTime().toInstant(), seconds == null ? null : Duration.ofSeconds(seconds));
-  }
-
-  private static Instant instant(String text) {
-    try {
-      return text == null ? null : Instant.parse(text);
-    } catch (RuntimeException e) {
-      return null; // counted from when it was first seen not Ready
-    }
   }
 }

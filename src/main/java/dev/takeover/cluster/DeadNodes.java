@@ -1,5 +1,7 @@
 package dev.takeover.cluster;
 
+import dev.takeover.config.RecoveryConfig;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,6 +31,12 @@ import java.util.TreeMap;
  * </ol>
  * Down is decided once per down period; {@link Recovered} follows when the node is Ready again (or is removed from
  * the cluster, which releases its pods).
+ *
+ * <p>Beside that, over all nodes ({@link NodeGuards}): {@link Partitioned} when more than
+ * {@code deadNodes.maxDownShare} of them are down at once (not Ready and Lease not renewed, no grace, pods or not),
+ * once per episode, and {@link PartitionOver} when that ends; {@link EndOutOfService} for a node that carries
+ * Takeover's out-of-service marker and is Ready with its Lease renewed. The guard waits for the first list of the
+ * nodes and of the Leases: before, a NotReady node whose Lease is renewed would count as down.
  */
 public final class DeadNodes {
   /** The kubelet's default leaseDurationSeconds, for a Lease that does not say. */
@@ -40,8 +48,14 @@ public final class DeadNodes {
    * @param notReadySince the Ready condition's lastTransitionTime when it is not True; null if the node does not say
    * @param readyReason   the Ready condition's status, reason and message, for the report ("" when Ready)
    * @param maintenance   it carries a Takeover record: a run holds it
+   * @param outOfService  the recover ticket of Takeover's out-of-service marker on it, null when it has none
    */
-  public record NodeView(String name, boolean ready, Instant notReadySince, String readyReason, boolean maintenance) {}
+  public record NodeView(String name, boolean ready, Instant notReadySince, String readyReason, boolean maintenance,
+                         String outOfService) {
+    public NodeView(String name, boolean ready, Instant notReadySince, String readyReason, boolean maintenance) {
+      this(name, ready, notReadySince, readyReason, maintenance, null);
+    }
+  }
 
   /** A node's Lease: when it was last renewed (null: never) and for how long that holds (null: the default). */
   public record LeaseView(Instant renewTime, Duration duration) {
@@ -50,7 +64,8 @@ public final class DeadNodes {
     }
   }
 
-  public sealed interface Decision permits Down, Recovered, Alive {
+  public sealed interface Decision permits Down, Recovered, Alive, Partitioned, PartitionOver, EndOutOfService {
+    /** The node it is about; "" for one about all of them. */
     String node();
   }
 
@@ -64,6 +79,29 @@ public final class DeadNodes {
 
   /** Not Ready past the grace, but its Lease is renewed: alive. Told once per not-Ready period. */
   public record Alive(String node, Instant notReadySince, Instant leaseRenewedAt, String reason) implements Decision {}
+
+  /**
+   * More than {@code maxDownShare} of the {@code total} nodes are {@code down} (sorted): no recovery until it is over.
+   * Told once per episode.
+   */
+  public record Partitioned(List<String> down, int total, double maxDownShare, String reason) implements Decision {
+    public String node() {
+      return "";
+    }
+  }
+
+  /** The episode {@link Partitioned} told of is over: {@code down} are the nodes still down. */
+  public record PartitionOver(List<String> down, int total, double maxDownShare, String reason) implements Decision {
+    public String node() {
+      return "";
+    }
+  }
+
+  /** The node carries Takeover's out-of-service marker of {@code ticket} and is back: its taint is to be removed. */
+  public record EndOutOfService(String node, String ticket, String reason) implements Decision {}
+
+  /** What the partition guard sees now: the nodes down in its sense, of how many, and whether it holds recovery. */
+  public record Guard(boolean synced, List<String> down, int total, boolean held) {}
 
   /** What a pass decided, and the nodes whose pods must be listed before they can be said down. */
   public record Pass(List<Decision> decisions, List<String> suspects) {}
@@ -82,14 +120,23 @@ public final class DeadNodes {
   private final Set<String> listing = new HashSet<>();
   /** Suspects found without StatefulSet pods: not listed again before this. */
   private final Map<String, Instant> noPodsUntil = new HashMap<>();
+  private final NodeGuards guards;
+  private boolean nodesSynced;
+  private boolean leasesSynced;
 
   /**
    * @param recheckWithoutPods how long a suspect found without StatefulSet pods is left before its pods are listed
    *                           again (a down node gets no new pods; this only bounds the API calls)
    */
-  public DeadNodes(Duration grace, Duration recheckWithoutPods) {
+  public DeadNodes(Duration grace, Duration recheckWithoutPods, RecoveryConfig recovery) {
     this.grace = grace;
     this.recheckWithoutPods = recheckWithoutPods;
+    this.guards = new NodeGuards(recovery);
+  }
+
+  /** With the default recovery settings (maxDownShare 1/3). */
+  public DeadNodes(Duration grace, Duration recheckWithoutPods) {
+    this(grace, recheckWithoutPods, RecoveryConfig.defaults());
   }
 
   public void node(NodeView view, Instant now) {
@@ -110,6 +157,7 @@ public final class DeadNodes {
       node(v, now);
     }
     nodes.keySet().removeIf(n -> !names.contains(n));
+    nodesSynced = true;
   }
 
   public void nodeRemoved(String name) {
@@ -128,11 +176,16 @@ public final class DeadNodes {
   public void leasesListed(Map<String, LeaseView> all) {
     leases.clear();
     leases.putAll(all);
+    leasesSynced = true;
   }
 
   /** Looks at every node now: decisions that need no pods, and the suspects whose pods are to be listed. */
   public Pass pass(Instant now) {
     List<Decision> decisions = new ArrayList<>();
+    if (nodesSynced && leasesSynced) {
+      decisions.addAll(guards.partition(nodes.values(), leases, now));
+    }
+    decisions.addAll(guards.outOfService(nodes.values(), leases, now));
     List<String> suspects = new ArrayList<>();
     for (Map.Entry<String, Down> d : new ArrayList<>(down.entrySet())) {
       NodeView v = nodes.get(d.getKey());
@@ -201,6 +254,24 @@ public final class DeadNodes {
   /** Listing a suspect's pods failed: it is a suspect again at the next pass. */
   public void listFailed(String node) {
     listing.remove(node);
+  }
+
+  /**
+   * The answer to an {@link EndOutOfService}: removed, or not (refused or failed: asked again on a pass
+   * 10 s later).
+   */
+  public void outOfServiceEnded(String node, String ticket, boolean removed, Instant now) {
+    guards.outOfServiceEnded(node, ticket, removed, now);
+  }
+
+  public Guard guard(Instant now) {
+    return new Guard(nodesSynced && leasesSynced, NodeGuards.down(nodes.values(), leases, now), nodes.size(),
+        guards.held());
+  }
+
+  /** The most of {@code total} nodes that may be down while recovery is allowed. */
+  public static int mostDown(int total, double maxDownShare) {
+    return NodeGuards.mostDown(total, maxDownShare);
   }
 
   /** Nodes reported down and not recovered. */

@@ -26,6 +26,10 @@ import java.util.TreeSet;
  * record says whether the cordon is Takeover's (a node found cordoned by someone else is not), it survives a
  * restart of the daemon, and an operator's {@code kubectl uncordon} shows. The view is asked when a run cordons,
  * uncordons or ends (again a second later: the view's watch may lag), and every {@link #REFRESH_MS} ms.
+ *
+ * <p>The partition guard's gauges ({@code takeover_nodes_down}, {@code takeover_recovery_held}) are asked of the
+ * dead-node watch ({@code takeover.node.guard}) on each node event and every {@link #REFRESH_MS} ms: a node goes
+ * down in the guard's sense without an event (no grace, no pods needed), so events alone would leave them stale.
  */
 public final class MetricsSubscriber extends VerticleBase {
   /** Where notifiers report each message: {@code {"channel": "...", "result": "sent"|"failed"}}. */
@@ -38,6 +42,8 @@ public final class MetricsSubscriber extends VerticleBase {
   /** Refreshes may answer out of order: only a newer one than the last applied counts. */
   private long asked;
   private long applied;
+  private long guardAsked;
+  private long guardApplied;
 
   public MetricsSubscriber(Metrics metrics) {
     this.meters = metrics.takeover();
@@ -54,8 +60,14 @@ public final class MetricsSubscriber extends VerticleBase {
       }
     });
     vertx.eventBus().consumer(NOTIFICATIONS, m -> meters.onNotification(m.body()));
-    vertx.eventBus().<JsonObject>consumer(dev.takeover.cluster.DeadNodeWatch.ADDRESS, m -> meters.onNodeEvent(m.body()));
-    vertx.setPeriodic(1, REFRESH_MS, t -> refreshCordoned());
+    vertx.eventBus().<JsonObject>consumer(dev.takeover.cluster.DeadNodeWatch.ADDRESS, m -> {
+      meters.onNodeEvent(m.body());
+      refreshGuard();
+    });
+    vertx.setPeriodic(1, REFRESH_MS, t -> {
+      refreshCordoned();
+      refreshGuard();
+    });
     return Future.succeededFuture();
   }
 
@@ -64,6 +76,19 @@ public final class MetricsSubscriber extends VerticleBase {
     String step = e.getString("step", "");
     return "takeover.run.finished".equals(type)
         || "takeover.step.finished".equals(type) && ("cordon".equals(step) || "uncordon".equals(step));
+  }
+
+  /** Kept as is when the dead-node watch does not answer (not deployed, restarting). */
+  private void refreshGuard() {
+    long mine = ++guardAsked;
+    vertx.eventBus().<JsonObject>request(dev.takeover.cluster.DeadNodeWatch.GUARD, new JsonObject(), ASK)
+        .onSuccess(answer -> {
+          if (mine > guardApplied) {
+            guardApplied = mine;
+            meters.onNodeGuard(answer.body());
+          }
+        })
+        .onFailure(e -> LOG.debug("partition guard not refreshed: {}", e.getMessage()));
   }
 
   /** The cordoned nodes of the view, each asked whether the cordon is Takeover's; kept as is if the view fails. */

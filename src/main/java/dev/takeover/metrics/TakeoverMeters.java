@@ -56,8 +56,7 @@ public final class TakeoverMeters {
   private final Set<String> runs = ConcurrentHashMap.newKeySet();
   private final Set<String> failingWatches = ConcurrentHashMap.newKeySet();
   private final Map<String, Gauge> cordoned = new ConcurrentHashMap<>();
-  /** StatefulSet pods stuck on each node reported down; a recovered node's series stays, at 0. */
-  private final Map<String, java.util.concurrent.atomic.AtomicInteger> stuck = new ConcurrentHashMap<>();
+  private final NodeMeters nodes;
 
   public TakeoverMeters(MeterRegistry registry) {
     this.registry = registry;
@@ -71,6 +70,7 @@ public final class TakeoverMeters {
       evictions(result);
     }
     confirmed();
+    nodes = new NodeMeters(registry);
   }
 
   /** A ticket event ({@code {type, ticket, node, time, data}}). */
@@ -170,30 +170,16 @@ public final class TakeoverMeters {
   }
 
   /**
-   * A dead-node event ({@code {type: "node.down"|"node.recovered", node, data: {pods: [...]}}}): the gauge
-   * {@code takeover_stuck_statefulset_pods{node}} is the count of pods on down, 0 on recovered. Node names are
-   * bounded by the cluster's nodes that ever went down in this process.
+   * A dead-node event ({@code {type: "node.down"|"node.recovered"|"nodes.partitioned"|…, node, data}}):
+   * {@code takeover_stuck_statefulset_pods{node}}, {@code takeover_nodes_down}, {@code takeover_recovery_held}.
    */
   public void onNodeEvent(JsonObject e) {
-    String node = e.getString("node");
-    if (node == null || node.isEmpty()) {
-      return;
-    }
-    int pods = switch (e.getString("type", "")) {
-      case "node.down" -> e.getJsonObject("data", new JsonObject()).getJsonArray("pods", new io.vertx.core.json.JsonArray()).size();
-      case "node.recovered" -> 0;
-      default -> -1;
-    };
-    if (pods >= 0) {
-      stuck.computeIfAbsent(node, n -> {
-        java.util.concurrent.atomic.AtomicInteger value = new java.util.concurrent.atomic.AtomicInteger();
-        Gauge.builder("takeover_stuck_statefulset_pods", value, java.util.concurrent.atomic.AtomicInteger::get)
-            .description("StatefulSet pods stuck on a node that is down (not Ready past deadNodes.grace, Lease not"
-                + " renewed); 0 once it recovered")
-            .tag("node", n).strongReference(true).register(registry);
-        return value;
-      }).set(pods);
-    }
+    nodes.onNodeEvent(e);
+  }
+
+  /** The dead-node watch's answer on {@code takeover.node.guard}: {@code {"synced", "down": [...], "held"}}. */
+  public void onNodeGuard(JsonObject answer) {
+    nodes.onGuard(answer);
   }
 
   /** The nodes Takeover holds cordoned now, as the cluster view says: a released node's series goes away. */

@@ -8,17 +8,25 @@ import java.util.List;
 
 /** The Slack messages of the dead-node watch's events ({@code takeover.node.events}), in Block Kit. */
 final class NodeMessages {
+  /** Names listed in a partition message; a partition of a large cluster downs hundreds, and the count says it. */
+  static final int NAMES_LISTED = 20;
+
   private NodeMessages() {}
 
   /** The message telling a node event, or null for a type not told. */
   static JsonObject forEvent(JsonObject event) {
     String type = event.getString("type", "");
+    if (type.startsWith("nodes.")) {
+      return partition(type, event.getJsonObject("data", new JsonObject()));
+    }
     String node = BlockKit.esc(event.getString("node", ""));
     JsonObject data = event.getJsonObject("data", new JsonObject());
     String head = switch (type) {
       case "node.down" -> ":rotating_light: Node `" + node + "` is down: its StatefulSet pods are stuck."
           + " Takeover changed nothing (detection only)";
       case "node.recovered" -> ":white_check_mark: Node `" + node + "` recovered";
+      case "node.taint-removed" -> ":white_check_mark: Node `" + node + "` is back: Takeover removed its"
+          + " out-of-service taint (recover ticket `" + BlockKit.esc(data.getString("ticket")) + "`)";
       default -> null;
     };
     if (head == null) {
@@ -42,5 +50,39 @@ final class NodeMessages {
       }
     }
     return message;
+  }
+
+  /** "2 of 3 nodes are down … Takeover recovers none until …", and when it is over; the names in a context line. */
+  private static JsonObject partition(String type, JsonObject data) {
+    JsonArray down = data.getJsonArray("down", new JsonArray());
+    int total = data.getInteger("total", 0);
+    double share = data.getDouble("maxDownShare", 0.0);
+    String of = down.size() + " of " + total + " nodes";
+    String limit = "deadNodes.maxDownShare (" + String.format(java.util.Locale.ROOT, "%.0f%%", share * 100) + ")";
+    String head = switch (type) {
+      case "nodes.partitioned" -> ":warning: " + of + " are down at once, more than " + limit
+          + ": likely a network partition or a control-plane problem. Takeover recovers none" + until(total, share)
+          + "; it still reports nodes down";
+      case "nodes.partition-over" -> ":white_check_mark: " + of + " down now, not more than " + limit
+          + ": recovery follows deadNodes.policy again";
+      default -> null;
+    };
+    if (head == null) {
+      return null;
+    }
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < down.size() && i < NAMES_LISTED; i++) {
+      names.add("`" + BlockKit.esc(String.valueOf(down.getValue(i))) + "`");
+    }
+    String more = down.size() > NAMES_LISTED ? " and " + (down.size() - NAMES_LISTED) + " more" : "";
+    return BlockKit.message(head, names.isEmpty() ? List.of() : List.of("Down: " + String.join(", ", names) + more));
+  }
+
+  private static String until(int total, double share) {
+    try {
+      return " until at most " + dev.takeover.cluster.DeadNodes.mostDown(total, share) + " of " + total + " are down";
+    } catch (IllegalArgumentException e) {
+      return ""; // a share no config allows: the limit is not told rather than told wrong
+    }
   }
 }

@@ -61,7 +61,8 @@ public final class SlackNotifier extends VerticleBase {
     urls = new ResponseUrls(vertx);
     sweeper = vertx.setPeriodic(60_000, t -> urls.sweep(clock.instant()));
     if (!config.webhookUrl().isEmpty()) {
-      // The channel hears nodes that went down and came back; without a webhook there is nobody to tell.
+      // The channel hears nodes that went down and came back, taints removed and the partition guard; without a
+      // webhook there is nobody to tell.
       vertx.eventBus().<JsonObject>consumer(dev.takeover.cluster.DeadNodeWatch.ADDRESS, this::onNodeEvent);
     }
     return Future.join(
@@ -111,7 +112,9 @@ public final class SlackNotifier extends VerticleBase {
     try {
       JsonObject message = NodeMessages.forEvent(m.body());
       if (message != null) {
-        post(WEBHOOK, "node " + m.body().getString("node", ""), config.webhookUrl(), message);
+        // One queue per node, and one for the events about all nodes (a partition's start and end, in order).
+        String node = m.body().getString("node", "");
+        post(WEBHOOK, node.isEmpty() ? "all nodes" : "node " + node, config.webhookUrl(), message);
       }
     } catch (RuntimeException e) {
       LOG.warn("a node event could not be told to Slack: {}", e.toString());

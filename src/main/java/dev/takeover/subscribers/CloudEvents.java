@@ -63,29 +63,52 @@ public final class CloudEvents {
     return builder.build();
   }
 
-  /** The prefix of node events' types: {@code dev.takeover.node.down}, {@code dev.takeover.node.recovered}. */
+  /**
+   * The prefix of node events' types: {@code dev.takeover.node.down}, {@code dev.takeover.node.recovered},
+   * {@code dev.takeover.node.taint-removed}, and the cluster-wide {@code dev.takeover.nodes.partitioned},
+   * {@code dev.takeover.nodes.partition-over}.
+   */
   public static final String NODE_TYPE_PREFIX = "dev.takeover.";
+  /**
+   * The Kafka key of the events about all nodes ({@code nodes.*}): one key keeps an episode's start and end on one
+   * partition, in order. A slash is never in a node name (an RFC 1123 subdomain), so it cannot share a node's key.
+   */
+  public static final String ALL_NODES_KEY = "cluster/nodes";
 
   /**
    * The CloudEvent of a node event of {@code takeover.node.events} ({@code {type: "node.down", node, time, data}}):
-   * type {@code dev.takeover.node.down}, subject the node, the event's data with the node put in.
+   * type {@code dev.takeover.node.down}, subject the node, the event's data with the node put in. An event about all
+   * nodes ({@code nodes.partitioned}) has no subject and its data as it is: it is about no single node, and a
+   * consumer that follows a node by its subject must not take it for that node's.
    */
   public static CloudEvent nodeEvent(JsonObject event, URI source, Supplier<String> ids) {
     String node = event.getString("node");
     String type = event.getString("type");
-    if (node == null || node.isEmpty() || type == null || !type.startsWith("node.")) {
+    boolean allNodes = type != null && type.startsWith("nodes.");
+    if (type == null || !allNodes && (node == null || node.isEmpty() || !type.startsWith("node."))) {
       throw new IllegalArgumentException("it names no node or is not a node event");
     }
-    JsonObject data = event.getJsonObject("data", new JsonObject()).copy().put("node", node);
-    return CloudEventBuilder.v1()
+    JsonObject data = event.getJsonObject("data", new JsonObject()).copy();
+    if (!allNodes) {
+      data.put("node", node);
+    }
+    CloudEventBuilder builder = CloudEventBuilder.v1()
         .withId(ids.get())
         .withSource(source)
         .withType(NODE_TYPE_PREFIX + type)
         .withTime(java.time.Instant.parse(event.getString("time")).atOffset(ZoneOffset.UTC))
-        .withSubject(node)
         .withDataContentType("application/json")
-        .withData(data.toBuffer().getBytes())
-        .build();
+        .withData(data.toBuffer().getBytes());
+    if (!allNodes) {
+      builder.withSubject(node);
+    }
+    return builder.build();
+  }
+
+  /** The Kafka key of a node event: the node, or {@value #ALL_NODES_KEY} for an event about all nodes. */
+  public static String nodeEventKey(JsonObject event) {
+    String type = event.getString("type", "");
+    return type.startsWith("nodes.") ? ALL_NODES_KEY : event.getString("node");
   }
 
   /** The record value: the whole event as one JSON document, {@code data} embedded as JSON. */

@@ -148,14 +148,15 @@ public final class CloudEventsPublisher extends VerticleBase {
   }
 
   /**
-   * A node event of the dead-node watch, keyed by the node: a node's down and recovered land on one partition, in
-   * order, queued and retried as the tickets' events are.
+   * A node event of the dead-node watch, keyed by the node (an event about all nodes by
+   * {@link CloudEvents#ALL_NODES_KEY}): a node's down and recovered land on one partition, in order, queued and
+   * retried as the tickets' events are.
    */
   private void onNodeEvent(Message<JsonObject> message) {
     String node;
     byte[] value;
     try {
-      node = message.body().getString("node");
+      node = CloudEvents.nodeEventKey(message.body());
       value = CloudEvents.structured(CloudEvents.nodeEvent(message.body(), source, () -> UUID.randomUUID().toString()));
     } catch (RuntimeException e) {
       LOG.warn("a message on {} is not a node event, not published: {}", dev.takeover.cluster.DeadNodeWatch.ADDRESS,

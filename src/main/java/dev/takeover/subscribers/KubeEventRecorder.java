@@ -57,7 +57,8 @@ public final class KubeEventRecorder implements AutoCloseable {
 
   /**
    * Also writes the dead-node watch's events ({@code takeover.node.events}) on their Node: Warning NodeDown (the
-   * stuck pods with their claims and volumes) and Normal NodeRecovered.
+   * stuck pods with their claims and volumes), Normal NodeRecovered and Normal OutOfServiceRemoved. The partition
+   * guard's events concern no single object and are not written (Slack, the CloudEvent and the metrics tell them).
    */
   public KubeEventRecorder nodeEventsOn(io.vertx.core.Vertx vertx) {
     nodeConsumer = vertx.eventBus().<JsonObject>consumer(dev.takeover.cluster.DeadNodeWatch.ADDRESS, m -> onNodeEvent(m.body()));
@@ -66,8 +67,20 @@ public final class KubeEventRecorder implements AutoCloseable {
 
   private void onNodeEvent(JsonObject e) {
     String node = e.getString("node", "");
-    boolean down = dev.takeover.cluster.DeadNodeWatch.DOWN.equals(e.getString("type"));
+    String type = e.getString("type", "");
     JsonObject data = e.getJsonObject("data", new JsonObject());
+    if (node.isEmpty()) {
+      return;
+    }
+    if (dev.takeover.cluster.DeadNodeWatch.TAINT_REMOVED.equals(type)) {
+      record(node, "OutOfServiceRemoved", "Out-of-service taint removed (recover ticket " + data.getString("ticket")
+          + "): " + data.getString("reason", ""), false);
+      return;
+    }
+    boolean down = dev.takeover.cluster.DeadNodeWatch.DOWN.equals(type);
+    if (!down && !dev.takeover.cluster.DeadNodeWatch.RECOVERED.equals(type)) {
+      return;
+    }
     StringBuilder pods = new StringBuilder();
     for (Object p : data.getJsonArray("pods", new JsonArray())) {
       if (p instanceof JsonObject pod) {
@@ -79,10 +92,13 @@ public final class KubeEventRecorder implements AutoCloseable {
         ? "Node down: " + data.getString("reason", "") + ". StatefulSet pods stuck: " + pods
             + ". Takeover changed nothing (detection only)"
         : "Node recovered: " + data.getString("reason", "") + (pods.isEmpty() ? "" : ". Pods that were stuck: " + pods);
-    String reason = down ? "NodeDown" : "NodeRecovered";
+    record(node, down ? "NodeDown" : "NodeRecovered", message, down);
+  }
+
+  private void record(String node, String reason, String message, boolean warning) {
     last = last.transform(x -> kube.nodes.get(node))
         .compose(n -> n == null ? Future.succeededFuture()
-            : kube.events.onNode(n, reason, message, down).onComplete(ar -> told.accept(ar.succeeded())))
+            : kube.events.onNode(n, reason, message, warning).onComplete(ar -> told.accept(ar.succeeded())))
         .onFailure(err -> LOG.warn("could not record {} on node {}: {}", reason, node, err.getMessage()))
         .transform(x -> Future.succeededFuture());
   }

@@ -2,8 +2,11 @@ package dev.takeover.cluster;
 
 import dev.takeover.cluster.DeadNodes.Alive;
 import dev.takeover.cluster.DeadNodes.Down;
+import dev.takeover.cluster.DeadNodes.EndOutOfService;
 import dev.takeover.cluster.DeadNodes.LeaseView;
 import dev.takeover.cluster.DeadNodes.NodeView;
+import dev.takeover.cluster.DeadNodes.PartitionOver;
+import dev.takeover.cluster.DeadNodes.Partitioned;
 import dev.takeover.cluster.DeadNodes.Pass;
 import dev.takeover.cluster.DeadNodes.Recovered;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -16,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -172,5 +176,163 @@ class DeadNodesTest {
     dead.leasesListed(Map.of("n2", new LeaseView(at(0), null)));
     assertEquals(List.of(), dead.pass(at(400)).suspects());
     assertEquals(List.of("n2"), dead.pass(at(401)).suspects());
+  }
+
+  // The partition guard: a cluster of a control-plane node and three workers, listed as the watch lists them.
+
+  static NodeView up(String node) {
+    return new NodeView(node, true, null, "", false);
+  }
+
+  static NodeView unknown(String node) {
+    return new NodeView(node, false, at(0), "Ready Unknown (NodeStatusUnknown)", false);
+  }
+
+  void cluster(long at, NodeView... views) {
+    dead.nodesListed(List.of(views), at(at));
+  }
+
+  void leases(long renewedAt, String... nodes) {
+    Map<String, LeaseView> all = new java.util.HashMap<>();
+    for (String n : nodes) {
+      all.put(n, new LeaseView(at(renewedAt), Duration.ofSeconds(40)));
+    }
+    dead.leasesListed(all);
+  }
+
+  List<DeadNodes.Decision> guardDecisions(long at) {
+    return dead.pass(at(at)).decisions().stream()
+        .filter(d -> d instanceof Partitioned || d instanceof PartitionOver).toList();
+  }
+
+  @Test
+  void two_of_three_workers_down_at_once_is_a_partition_told_once_without_waiting_for_the_grace() {
+    leases(-50, "master", "w1", "w2", "w3");
+    cluster(0, up("master"), up("w1"), unknown("w2"), unknown("w3"));
+    List<DeadNodes.Decision> first = guardDecisions(1);
+    Partitioned p = assertInstanceOf(Partitioned.class, first.get(0), first.toString());
+    assertEquals(List.of("w2", "w3"), p.down());
+    assertEquals(4, p.total());
+    assertEquals("", p.node());
+    assertTrue(p.reason().startsWith("2 of 4 nodes are down (w2, w3"), p.reason());
+    assertTrue(p.reason().contains("until at most 1 of 4"), p.reason());
+    assertEquals(List.of(), guardDecisions(2), "once per episode");
+    Pass later = dead.pass(at(3000));
+    assertEquals(List.of(), later.decisions(), "once per episode, however long");
+    assertTrue(dead.guard(at(3000)).held());
+    // Past the grace their pods are listed and they can be said down: detection goes on, only recovery is held.
+    assertEquals(List.of("w2", "w3"), later.suspects());
+    assertNotNull(dead.podsListed("w2", MYSQL, at(3000)));
+  }
+
+  @Test
+  void the_partition_is_over_when_no_more_than_the_share_is_down_and_a_new_one_is_told_again() {
+    leases(-50, "master", "w1", "w2", "w3");
+    cluster(0, up("master"), up("w1"), unknown("w2"), unknown("w3"));
+    assertInstanceOf(Partitioned.class, guardDecisions(1).get(0));
+    cluster(10, up("master"), up("w1"), up("w2"), unknown("w3"));
+    PartitionOver over = assertInstanceOf(PartitionOver.class, guardDecisions(11).get(0));
+    assertEquals(List.of("w3"), over.down());
+    assertTrue(over.reason().startsWith("1 of 4 nodes down now (w3)"), over.reason());
+    assertFalse(dead.guard(at(11)).held());
+    assertEquals(List.of(), guardDecisions(12));
+
+    cluster(20, up("master"), unknown("w1"), up("w2"), unknown("w3"));
+    assertInstanceOf(Partitioned.class, guardDecisions(21).get(0), "a new episode");
+  }
+
+  @Test
+  void one_of_three_nodes_down_is_not_a_partition() {
+    leases(-50, "master", "w1", "w2");
+    cluster(0, up("master"), up("w1"), unknown("w2"));
+    assertEquals(List.of(), guardDecisions(3000));
+    assertEquals(new DeadNodes.Guard(true, List.of("w2"), 3, false), dead.guard(at(3000)));
+  }
+
+  @Test
+  void a_node_not_ready_whose_lease_is_renewed_is_not_down_for_the_guard() {
+    cluster(0, up("master"), unknown("w1"), unknown("w2"));
+    leases(0, "master", "w1");
+    assertEquals(List.of(), guardDecisions(10), "w1's kubelet runs: 1 of 3 down");
+    assertEquals(List.of("w2"), dead.guard(at(10)).down());
+    assertInstanceOf(Partitioned.class, guardDecisions(41).get(0), "w1's Lease expired too: 2 of 3");
+  }
+
+  @Test
+  void the_guard_waits_for_the_first_lists_of_nodes_and_leases() {
+    cluster(0, up("master"), unknown("w1"), unknown("w2"));
+    assertEquals(List.of(), guardDecisions(1), "the Leases are not listed yet: w1 and w2 may be alive");
+    assertFalse(dead.guard(at(1)).synced());
+    leases(0, "master", "w1", "w2");
+    assertEquals(List.of(), guardDecisions(2));
+    assertInstanceOf(Partitioned.class, guardDecisions(41).get(0));
+  }
+
+  @Test
+  void the_share_is_the_configured_one() {
+    DeadNodes half = new DeadNodes(GRACE, Duration.ofMinutes(1),
+        dev.takeover.config.RecoveryConfig.defaults().withMaxDownShare(0.5));
+    half.leasesListed(Map.of());
+    half.nodesListed(List.of(up("m"), up("w1"), unknown("w2"), unknown("w3")), at(0));
+    assertEquals(List.of(), half.pass(at(1)).decisions(), "2 of 4 is not more than a half");
+    half.nodesListed(List.of(up("m"), unknown("w1"), unknown("w2"), unknown("w3")), at(2));
+    assertInstanceOf(Partitioned.class, half.pass(at(3)).decisions().get(0));
+  }
+
+  // The end of an out-of-service taint Takeover put there.
+
+  static NodeView marked(String node, boolean ready, String ticket) {
+    return new NodeView(node, ready, ready ? null : at(0), ready ? "" : "Ready Unknown", false, ticket);
+  }
+
+  List<EndOutOfService> untaints(long at) {
+    return dead.pass(at(at)).decisions().stream().filter(d -> d instanceof EndOutOfService)
+        .map(d -> (EndOutOfService) d).toList();
+  }
+
+  @Test
+  void a_marked_node_ready_with_its_lease_renewed_is_untainted_once() {
+    dead.node(marked("w2", true, "t-7"), at(0));
+    leaseRenewedAt("w2", 0);
+    List<EndOutOfService> asked = untaints(1);
+    assertEquals(1, asked.size());
+    assertEquals("w2", asked.get(0).node());
+    assertEquals("t-7", asked.get(0).ticket());
+    assertTrue(asked.get(0).reason().contains("recover ticket t-7"), asked.get(0).reason());
+    assertEquals(List.of(), untaints(2), "in flight: not asked twice");
+
+    dead.outOfServiceEnded("w2", "t-7", true, at(3));
+    assertEquals(List.of(), untaints(4), "removed: the watch may still show the marker for a moment");
+    dead.node(new NodeView("w2", true, null, "", false), at(5));
+    assertEquals(List.of(), untaints(6));
+
+    // Recovered again later, by another ticket: a new marker is a new request.
+    dead.node(marked("w2", true, "t-9"), at(100));
+    leaseRenewedAt("w2", 100);
+    assertEquals("t-9", untaints(101).get(0).ticket());
+  }
+
+  @Test
+  void a_request_that_failed_is_made_again_on_a_later_pass() {
+    dead.node(marked("w2", true, "t-7"), at(0));
+    leaseRenewedAt("w2", 0);
+    assertEquals(1, untaints(1).size());
+    dead.outOfServiceEnded("w2", "t-7", false, at(2));
+    assertEquals(List.of(), untaints(3), "not at once: the engine said why, and a loop would hammer it");
+    assertEquals(1, untaints(2 + NodeGuards.UNTAINT_RETRY.toSeconds()).size());
+  }
+
+  @Test
+  void a_marked_node_not_ready_or_whose_lease_is_not_renewed_is_left_tainted() {
+    dead.node(marked("w2", false, "t-7"), at(0));
+    leaseRenewedAt("w2", 0);
+    assertEquals(List.of(), untaints(1), "not Ready");
+    dead.node(marked("w2", true, "t-7"), at(100));
+    assertEquals(List.of(), untaints(101), "Ready, but its Lease was last renewed 101 s ago");
+    dead.leaseRemoved("w2");
+    assertEquals(List.of(), untaints(102), "Ready, but no Lease at all");
+    dead.node(marked("w3", true, null), at(100));
+    leaseRenewedAt("w3", 100);
+    assertEquals(List.of(), untaints(103), "no marker: a taint someone else put there is theirs");
   }
 }

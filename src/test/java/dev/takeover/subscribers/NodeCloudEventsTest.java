@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** A node event of the dead-node watch as the CloudEvent a consumer of the events topic reads. */
@@ -36,5 +37,31 @@ class NodeCloudEventsTest {
         .put("time", "2026-12-02T10:05:01Z"), CloudEvents.source("t"), () -> "x"));
     assertThrows(IllegalArgumentException.class, () -> CloudEvents.nodeEvent(new JsonObject().put("type", "completed")
         .put("node", "n").put("time", "2026-12-02T10:05:01Z"), CloudEvents.source("t"), () -> "x"));
+  }
+
+  @Test
+  void a_partition_is_about_no_single_node_no_subject_and_keyed_by_all_nodes() {
+    JsonObject data = new JsonObject().put("down", new JsonArray().add("kube-node01").add("kube-node02"))
+        .put("total", 3).put("maxDownShare", 1.0 / 3).put("reason", "2 of 3 nodes are down");
+    JsonObject event = new JsonObject().put("type", "nodes.partitioned").put("node", "")
+        .put("time", "2026-12-02T10:05:01Z").put("data", data);
+    CloudEvent e = CloudEvents.nodeEvent(event, CloudEvents.source("t-0"), () -> "id-2");
+    assertEquals("dev.takeover.nodes.partitioned", e.getType());
+    assertNull(e.getSubject());
+    assertEquals(data, new JsonObject(new String(e.getData().toBytes(), StandardCharsets.UTF_8)), "no node put in");
+    assertEquals("cluster/nodes", CloudEvents.nodeEventKey(event));
+    assertEquals("dev.takeover.nodes.partition-over", CloudEvents.nodeEvent(event.copy()
+        .put("type", "nodes.partition-over"), CloudEvents.source("t-0"), () -> "id-3").getType());
+  }
+
+  @Test
+  void a_removed_taint_is_about_its_node() {
+    JsonObject event = new JsonObject().put("type", "node.taint-removed").put("node", "kube-node02")
+        .put("time", "2026-12-02T11:00:00Z").put("data", new JsonObject().put("ticket", "t-7").put("reason", "r"));
+    CloudEvent e = CloudEvents.nodeEvent(event, CloudEvents.source("t-0"), () -> "id-4");
+    assertEquals("dev.takeover.node.taint-removed", e.getType());
+    assertEquals("kube-node02", e.getSubject());
+    assertEquals("kube-node02", CloudEvents.nodeEventKey(event));
+    assertEquals("t-7", new JsonObject(new String(e.getData().toBytes(), StandardCharsets.UTF_8)).getString("ticket"));
   }
 }
