@@ -87,7 +87,8 @@ public final class Daemon {
             : p.deploy("automatic recovery", () -> new dev.takeover.cluster.AutomaticRecovery(kube,
                 config.deadNodes().recovery(), new TicketPublisher(vertx, config), clock), true))
         .compose(v -> p.deploy("dead node watch", () -> new dev.takeover.cluster.DeadNodeWatch(kube,
-            config.deadNodes().grace(), config.engine().relistPeriod().multipliedBy(12), clock), true))
+            config.deadNodes().grace(), config.deadNodes().recovery(), config.engine().relistPeriod().multipliedBy(12),
+            clock), true))
         .compose(v -> p.deploy("cloudevents publisher", () -> new CloudEventsPublisher(config), true))
         .compose(v -> p.deploy("ticket log", TicketLog::new, true))
         .compose(v -> p.deploy("metrics subscriber", () -> new MetricsSubscriber(metrics), true))

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * reported down; once its Lease has gone unrenewed for recoverAfter, Takeover puts a recover ticket on its own
  * tickets topic, the scheduler starts it, the fencing hook (a local HTTP server standing for a BMC relay) is called
  * for kube-node02, the node is tainted out-of-service, and mysql-0 is Ready on kube-node01 with pvc-mysql-0 → pv1.
- * A hook that fails leaves the cluster as it was.
+ * Started again, the node loses the taint. A hook that fails leaves the cluster as it was.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class DaemonAutomaticRecoveryTest {
@@ -75,6 +75,16 @@ class DaemonAutomaticRecoveryTest {
           .filter(s -> s.endsWith("finished")).toList();
       assertEquals(List.of("plan:takeover.step.finished", "fence:takeover.step.finished",
           "taint:takeover.step.finished", "confirm:takeover.step.finished"), steps);
+
+      // Back: Ready, its Lease renewed; the taint Takeover put there goes, and that is told.
+      cluster.startNode(NODE);
+      ConsumerRecord<String, CloudEvent> removed = d.awaitRecord(x -> x.value().getType().equals(
+          "dev.takeover.node.taint-removed"), Duration.ofSeconds(30));
+      assertEquals(NODE, removed.key());
+      assertEquals(outcome.getString("ticket"), DaemonUnderTest.data(removed.value()).getString("ticket"));
+      Node back = k.nodes().withName(NODE).get();
+      assertTrue(!outOfService(back), "the taint is gone");
+      assertNull(back.getMetadata().getAnnotations().get("takeover.dev/out-of-service"));
     }
   }
 
