@@ -1,5 +1,6 @@
 package dev.takeover.sim;
 
+import dev.takeover.sim.controllers.AttachDetach;
 import dev.takeover.sim.controllers.Controller;
 import dev.takeover.sim.controllers.DaemonSetController;
 import dev.takeover.sim.controllers.DeploymentController;
@@ -26,6 +27,7 @@ public enum SimController {
   REPLICASET(ReplicaSetController::new),
   DAEMONSET(DaemonSetController::new),
   SCHEDULER(Scheduler::new),
+  ATTACH_DETACH(AttachDetach::new),
   KUBELET(Kubelet::new),
   NODE_LIFECYCLE(NodeLifecycle::new),
   TAINT_EVICTION(TaintEviction::new),

@@ -15,13 +15,19 @@ import java.time.Duration;
  *                           as recorded in watch/node-dies.jsonl)
  * @param noExecuteDelay     from the NoSchedule taint to the NoExecute one (recorded: about 5 s, the next pass of
  *                           the node lifecycle controller)
+ * @param attachDelay        from a CSI VolumeAttachment created to its status.attached (the external-attacher's
+ *                           ControllerPublish: a few seconds for a cloud disk)
+ * @param maxWaitForUnmount  how long the attach-detach controller waits for a volume still mounted on a node that
+ *                           is not Ready before it detaches anyway (kube-controller-manager: 6 min, fixed); the
+ *                           out-of-service taint skips the wait
  */
 public record SimTiming(Duration podStartDelay, Duration terminationDelay, Duration leaseRenewInterval,
-                        Duration leaseDuration, Duration nodeMonitorGrace, Duration noExecuteDelay) {
+                        Duration leaseDuration, Duration nodeMonitorGrace, Duration noExecuteDelay,
+                        Duration attachDelay, Duration maxWaitForUnmount) {
 
   public SimTiming {
     for (Duration d : new Duration[] {podStartDelay, terminationDelay, leaseRenewInterval, leaseDuration,
-        nodeMonitorGrace, noExecuteDelay}) {
+        nodeMonitorGrace, noExecuteDelay, attachDelay, maxWaitForUnmount}) {
       if (d.isNegative()) {
         throw new IllegalArgumentException("delays must not be negative");
       }
@@ -31,11 +37,14 @@ public record SimTiming(Duration podStartDelay, Duration terminationDelay, Durat
     }
   }
 
-  /** Kubelet delays as given; a node's death in the same order as Kubernetes, about 20 times faster. */
+  /**
+   * Kubelet delays as given; a node's death in the same order as Kubernetes, about 20 times faster; the 6 min
+   * wait for a dead node's volume, about 100 times faster (3 s).
+   */
   public SimTiming(Duration podStartDelay, Duration terminationDelay) {
     // Renewals once a second, not faster: each is a write every watch and controller pass sees, on every node.
     this(podStartDelay, terminationDelay, Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofMillis(2500),
-        Duration.ofMillis(200));
+        Duration.ofMillis(200), Duration.ofMillis(50), Duration.ofSeconds(3));
   }
 
   /** For tests: tens of milliseconds for pods; a stopped node is unreachable 2.5 s after its last renewal. */
@@ -46,6 +55,12 @@ public record SimTiming(Duration podStartDelay, Duration terminationDelay, Durat
   /** For the demo: about what a small real cluster shows, a node's death as long as Kubernetes' defaults. */
   public static SimTiming realistic() {
     return new SimTiming(Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(10), Duration.ofSeconds(40),
-        Duration.ofSeconds(50), Duration.ofSeconds(5));
+        Duration.ofSeconds(50), Duration.ofSeconds(5), Duration.ofSeconds(3), Duration.ofMinutes(6));
+  }
+
+  /** The same timing with other volume attachment times (e.g. a long maxWaitForUnmount in fast timing). */
+  public SimTiming withVolumeAttachment(Duration attachDelay, Duration maxWaitForUnmount) {
+    return new SimTiming(podStartDelay, terminationDelay, leaseRenewInterval, leaseDuration, nodeMonitorGrace,
+        noExecuteDelay, attachDelay, maxWaitForUnmount);
   }
 }

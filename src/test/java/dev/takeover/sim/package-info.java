@@ -12,7 +12,7 @@
  * <p>Layers: {@code api} is the API server (fabric8's CRUD mock with field selectors indexed, plus eviction,
  * binding, graceful pod deletion, create-time defaults, strategic merge patches of maps, and its own watches);
  * {@code controllers} are the StatefulSet, Deployment/ReplicaSet, DaemonSet, scheduler, kubelet, PV binder,
- * disruption, node lifecycle, node lease and garbage collector behaviours, each reading and writing through a fabric8
+ * disruption, node lifecycle, node lease, pod GC, attach-detach (CSI VolumeAttachments) and garbage collector behaviours, each reading and writing through a fabric8
  * client so that every change reaches watches; {@code scenario} builds starting states; {@code model} holds the small
  * questions about pods, selectors and taints they share. Reference: shared/k8s-api (a real v1.32 server's answers),
  * copied where tests compare with it into src/test/resources/sim.

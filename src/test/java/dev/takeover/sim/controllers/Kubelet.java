@@ -1,5 +1,6 @@
 package dev.takeover.sim.controllers;
 
+import dev.takeover.sim.model.Attachments;
 import dev.takeover.sim.model.Pods;
 import dev.takeover.sim.model.Times;
 import io.fabric8.kubernetes.api.model.Container;
@@ -7,10 +8,12 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodIP;
 import io.fabric8.kubernetes.api.model.HostIP;
+import io.fabric8.kubernetes.api.model.storage.VolumeAttachment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 import java.time.Duration;
@@ -26,7 +29,8 @@ import java.util.UUID;
 /**
  * The kubelets of all live nodes. A pod bound to a live node, whose claims are Bound, becomes Running with
  * Ready/ContainersReady/Initialized True after {@code podStartDelay} (Ready stays False for
- * {@value Pods#NEVER_READY_ANNOTATION}: "true"). A terminating pod is finished after min(its grace period,
+ * {@value Pods#NEVER_READY_ANNOTATION}: "true"), counted from when its CSI volumes are attached to the node (a
+ * VolumeAttachment with status.attached, see {@link AttachDetach}): until then it stays Pending. A terminating pod is finished after min(its grace period,
  * {@code terminationDelay}) by deleting it again with grace 0, as the kubelet's status manager does. The kubelet of
  * a stopped node does nothing at all.
  */
@@ -41,11 +45,14 @@ public final class Kubelet implements Controller {
     Map<String, Node> nodes = new HashMap<>();
     client.nodes().list().getItems().forEach(n -> nodes.put(n.getMetadata().getName(), n));
     Set<String> boundClaims = new HashSet<>();
+    Map<String, PersistentVolumeClaim> claims = new HashMap<>();
     for (PersistentVolumeClaim c : client.persistentVolumeClaims().inAnyNamespace().list().getItems()) {
+      claims.put(c.getMetadata().getNamespace() + "/" + c.getMetadata().getName(), c);
       if (c.getStatus() != null && "Bound".equals(c.getStatus().getPhase())) {
         boundClaims.add(c.getMetadata().getNamespace() + "/" + c.getMetadata().getName());
       }
     }
+    VolumesSeen volumes = new VolumesSeen(client, claims);
     Set<String> seen = new HashSet<>();
     for (Pod pod : client.pods().inAnyNamespace().list().getItems()) {
       Node node = nodes.get(Pods.nodeName(pod));
@@ -62,7 +69,7 @@ public final class Kubelet implements Controller {
           client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
               .withGracePeriod(0).delete();
         }
-      } else if (Pods.phase(pod).equals("Pending") && claimsBound(pod, boundClaims)
+      } else if (Pods.phase(pod).equals("Pending") && claimsBound(pod, boundClaims) && volumes.attached(pod)
           && due(context, startAt, uid, context.timing().podStartDelay())) {
         start(client, pod, node);
       }
@@ -83,6 +90,36 @@ public final class Kubelet implements Controller {
       }
     }
     return !context.now().isBefore(deadline);
+  }
+
+  /** The volumes and their attachments, read at most once a pass and only when a pod with claims is to start. */
+  private static final class VolumesSeen {
+    private final KubernetesClient client;
+    private final Map<String, PersistentVolumeClaim> claims;
+    private Map<String, PersistentVolume> pvs;
+    private List<VolumeAttachment> attachments;
+
+    VolumesSeen(KubernetesClient client, Map<String, PersistentVolumeClaim> claims) {
+      this.client = client;
+      this.claims = claims;
+    }
+
+    boolean attached(Pod pod) {
+      if (Pods.claimNames(pod).isEmpty()) {
+        return true;
+      }
+      if (pvs == null) {
+        pvs = new HashMap<>();
+        client.persistentVolumes().list().getItems().forEach(pv -> pvs.put(pv.getMetadata().getName(), pv));
+      }
+      if (Attachments.attachableVolumes(pod, claims, pvs).isEmpty()) {
+        return true;
+      }
+      if (attachments == null) {
+        attachments = client.storage().v1().volumeAttachments().list().getItems();
+      }
+      return Attachments.allAttached(pod, claims, pvs, attachments);
+    }
   }
 
   private static boolean claimsBound(Pod pod, Set<String> boundClaims) {

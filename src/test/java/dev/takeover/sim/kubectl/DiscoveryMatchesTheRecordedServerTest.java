@@ -66,6 +66,7 @@ class DiscoveryMatchesTheRecordedServerTest {
       "policy,                 v1, poddisruptionbudgets,   PodDisruptionBudget,   true",
       "coordination.k8s.io,    v1, leases,                 Lease,                 true",
       "storage.k8s.io,         v1, storageclasses,         StorageClass,          false",
+      "storage.k8s.io,         v1, volumeattachments,      VolumeAttachment,      false",
       "events.k8s.io,          v1, events,                 Event,                 true",
       "batch,                  v1, jobs,                   Job,                   true",
       "discovery.k8s.io,       v1, endpointslices,         EndpointSlice,         true",

@@ -8,7 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A PersistentVolume an administrator created: hostPath by default, or a local volume pinned to a node. */
+/**
+ * A PersistentVolume an administrator created: hostPath by default, a local volume pinned to a node, or a CSI
+ * volume (attachable: the attach-detach controller attaches it to the node of the pod that uses it).
+ */
 public final class VolumeSpec {
   private final String name;
   private final String size;
@@ -19,6 +22,8 @@ public final class VolumeSpec {
   private String pinnedTo;
   private String claimNamespace;
   private String claimName;
+  private String csiDriver;
+  private String csiHandle;
 
   VolumeSpec(String name, String size, String storageClass) {
     this.name = name;
@@ -26,9 +31,22 @@ public final class VolumeSpec {
     this.storageClass = storageClass;
   }
 
-  /** A local volume (spec.local) with node affinity kubernetes.io/hostname In [node]: its pods can run only there. */
+  /**
+   * Node affinity kubernetes.io/hostname In [node]: its pods can run only there. A local volume (spec.local), or
+   * with {@link #csi} a CSI volume reachable from that node only.
+   */
   public VolumeSpec pinnedTo(String node) {
     this.pinnedTo = node;
+    return this;
+  }
+
+  /**
+   * A CSI volume (spec.csi) of {@code driver} (e.g. ebs.csi.aws.com) with the storage system's {@code handle}
+   * (e.g. vol-0a1b2c): attached to one node at a time while its access modes are ReadWriteOnce.
+   */
+  public VolumeSpec csi(String driver, String handle) {
+    this.csiDriver = driver;
+    this.csiHandle = handle;
     return this;
   }
 
@@ -59,11 +77,16 @@ public final class VolumeSpec {
         .withNewMetadata().withName(name).withLabels(labels.isEmpty() ? null : labels).endMetadata()
         .withNewSpec().withCapacity(Map.of("storage", new Quantity(size))).withAccessModes(accessModes)
         .withStorageClassName(storageClass).withPersistentVolumeReclaimPolicy(reclaimPolicy).withVolumeMode("Filesystem");
-    if (pinnedTo == null) {
+    if (csiDriver != null) {
+      spec.withNewCsi().withDriver(csiDriver).withVolumeHandle(csiHandle).withFsType("ext4").endCsi();
+    } else if (pinnedTo == null) {
       spec.withNewHostPath().withPath("/mnt/" + name).withType("").endHostPath();
-    } else {
-      spec.withNewLocal().withPath("/mnt/disks/" + name).endLocal()
-          .withNewNodeAffinity().withNewRequired().addNewNodeSelectorTerm().addNewMatchExpression()
+    }
+    if (pinnedTo != null) {
+      if (csiDriver == null) {
+        spec.withNewLocal().withPath("/mnt/disks/" + name).endLocal();
+      }
+      spec.withNewNodeAffinity().withNewRequired().addNewNodeSelectorTerm().addNewMatchExpression()
           .withKey("kubernetes.io/hostname").withOperator("In").withValues(pinnedTo).endMatchExpression()
           .endNodeSelectorTerm().endRequired().endNodeAffinity();
     }
