@@ -195,7 +195,13 @@ final class RecoverSequence {
               parts.events().publish(new EngineEvent.PodConfirmed(run.id, now(), move));
             }));
       }
-      return Future.join(checks).transform(ar -> {
+      // Why a replacement is not Ready yet, told as it happens: its volume still attached to the dead node.
+      List<String> volumes = s.stuck.stream().flatMap(p -> p.claims().stream()).map(c -> c.volume())
+          .filter(v -> v != null).distinct().toList();
+      Future<Map<String, Instant>> released = new dev.takeover.engine.confirm.VolumeRelease(parts.watches(),
+          parts.clock()).await(volumes, run.nodeName(), deadline, run.watches,
+          (volume, line) -> parts.events().publish(new EngineEvent.Warning(run.id, now(), line)), Future.join(checks));
+      return Future.join(Future.join(checks), released).transform(ar -> {
         List<String> failures = checks.stream().filter(Future::failed).map(f -> f.cause().getMessage()).sorted().toList();
         return failures.isEmpty() ? Future.succeededFuture(run) : Future.failedFuture("confirm failed for "
             + failures.size() + " of " + checks.size() + " StatefulSet pods: " + String.join("; ", failures));

@@ -175,6 +175,30 @@ class DeadNodeRecoveryTest extends ScenarioBase {
     }
   }
 
+  @Test
+  void the_run_tells_while_the_dead_node_still_holds_the_volume_and_when_it_lets_go() {
+    Clusters.Simulated sim = simulated();
+    // Force-deleted without the taint, a CSI volume stays attached to the dead node for maxWaitForUnmount (6 min on
+    // Kubernetes, 3 s here) and the replacement waits with a Multi-Attach error: the run says so as it happens.
+    String pv = scene.volumeName("ebs1");
+    scene.csiVolume(pv, "1Gi", "pvc-mysql-0").headlessService("mysql", "mysql-sts", 3306)
+        .placedOn(DEAD, 1, () -> scene.statefulSet("mysql", "mysql-sts", 1, "1Gi", spec -> { }));
+    RecoveryConfig forceOnly = MANUAL.withOutOfServiceTaint(false);
+    try (EngineHarness h = new EngineHarness(cluster, c -> c, new Engine.Recovering(forceOnly, null))) {
+      sim.sim.stopNode(DEAD);
+      awaitDown(sim.client());
+
+      EngineHarness.Result r = h.submit(recover(DEAD, true));
+
+      assertEquals(Outcome.Status.SUCCEEDED, r.outcome().status(), r.outcome().reason());
+      assertEquals(pv, r.outcome().moves().get(0).claims().get(0).volume());
+      List<String> warnings = r.ofType("takeover.warning").stream().map(e -> e.getString("message")).toList();
+      assertTrue(warnings.stream().anyMatch(w -> w.startsWith(pv + " is still attached to " + DEAD)), warnings.toString());
+      assertTrue(warnings.stream().anyMatch(w -> w.startsWith(pv + " was detached from " + DEAD)), warnings.toString());
+      assertNull(outOfService(sim.client().nodes().withName(DEAD).get()), "outOfServiceTaint false: no taint");
+    }
+  }
+
   private Clusters.Simulated simulated() {
     Assumptions.assumeTrue(cluster.simulated(), "a node can only be stopped on the simulated cluster");
     return (Clusters.Simulated) cluster;

@@ -103,6 +103,18 @@ final class Scene implements AutoCloseable {
     return this;
   }
 
+  /** A CSI volume (ReadWriteOnce, attached to one node at a time) pre-bound to {@code claim}; simulator only. */
+  Scene csiVolume(String name, String size, String claim) {
+    k.persistentVolumes().resource(new PersistentVolumeBuilder().withNewMetadata().withName(name).endMetadata()
+        .withNewSpec().withCapacity(Map.of("storage", new Quantity(size))).withAccessModes("ReadWriteOnce")
+        .withStorageClassName("standard").withPersistentVolumeReclaimPolicy("Retain")
+        .withNewCsi().withDriver("ebs.csi.aws.com").withVolumeHandle("vol-" + name).withFsType("ext4").endCsi()
+        .withNewClaimRef().withNamespace(ns).withName(claim).endClaimRef()
+        .endSpec().build()).create();
+    volumes.add(name);
+    return this;
+  }
+
   Scene headlessService(String name, String app, int port) {
     k.services().inNamespace(ns).resource(new ServiceBuilder().withNewMetadata().withName(name)
         .addToLabels("app", app).endMetadata()

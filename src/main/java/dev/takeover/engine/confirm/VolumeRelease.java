@@ -60,12 +60,24 @@ public final class VolumeRelease {
    */
   public Future<Map<String, Instant>> await(List<String> volumes, String fromNode, Instant deadline, WatchHealth health,
                                             BiConsumer<String, String> progress) {
+    return await(volumes, fromNode, deadline, health, progress, Promise.<Void>promise().future());
+  }
+
+  /**
+   * As {@link #await(List, String, Instant, WatchHealth, BiConsumer)}, and also ends with what is known once
+   * {@code enough} completes: the pods' own check said they are Ready elsewhere (or failed), so nothing more is to be
+   * told; a volume attached to several nodes at once (ReadWriteMany) may never be released by the dead one.
+   */
+  public Future<Map<String, Instant>> await(List<String> volumes, String fromNode, Instant deadline, WatchHealth health,
+                                            BiConsumer<String, String> progress, Future<?> enough) {
     Set<String> wanted = new LinkedHashSet<>();
     volumes.stream().filter(v -> v != null && !v.isBlank()).forEach(wanted::add);
     if (wanted.isEmpty()) {
       return Future.succeededFuture(Map.of());
     }
-    return new Wait(wanted, fromNode, health, progress).start(deadline);
+    Wait wait = new Wait(wanted, fromNode, health, progress);
+    enough.onComplete(x -> wait.result.tryComplete(wait.frozen()));
+    return wait.start(deadline);
   }
 
   private final class Wait {
