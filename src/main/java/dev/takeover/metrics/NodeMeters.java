@@ -79,6 +79,14 @@ final class NodeMeters {
   }
 
   /** Node names are bounded by the cluster's nodes that ever went down in this process. */
+  /** A recovery succeeded on {@code node}: its StatefulSet pods run elsewhere, the series goes to 0 (if it exists). */
+  void podsMoved(String node) {
+    AtomicInteger n = stuck.get(node);
+    if (n != null) {
+      n.set(0);
+    }
+  }
+
   private AtomicInteger stuck(String node) {
     return stuck.computeIfAbsent(node, n -> {
       AtomicInteger value = new AtomicInteger();

@@ -120,6 +120,10 @@ public final class TakeoverMeters {
         Timer.builder("takeover_run_duration").description("Duration of runs, by outcome")
             .tag("outcome", bounded(e.getString("status"), OUTCOMES)).serviceLevelObjectives(RUN_BUCKETS)
             .register(registry).record(millis(e, "tookMs"));
+        if ("succeeded".equals(e.getString("status")) && "out-of-service".equals(e.getString("nodeLeft"))) {
+          // A recovery moved the node's StatefulSet pods: none is stuck there any more, though it is still down.
+          nodes.podsMoved(e.getString("node", ""));
+        }
       }
       case "takeover.step.finished" -> Timer.builder("takeover_step_duration")
           .description("Duration of the steps that ended well, by step")

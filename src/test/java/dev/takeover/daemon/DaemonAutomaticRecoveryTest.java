@@ -76,6 +76,12 @@ class DaemonAutomaticRecoveryTest {
       assertEquals(List.of("plan:takeover.step.finished", "fence:takeover.step.finished",
           "taint:takeover.step.finished", "confirm:takeover.step.finished"), steps);
 
+      // Still down, but nothing is stuck there any more: the alert on stuck pods stops firing.
+      dev.takeover.metrics.Scrape.await(java.net.http.HttpClient.newHttpClient(),
+          "http://127.0.0.1:" + d.daemon.httpPort() + "/metrics",
+          x -> x.has("takeover_stuck_statefulset_pods", "node", NODE)
+              && x.value("takeover_stuck_statefulset_pods", "node", NODE) == 0.0, Duration.ofSeconds(10));
+
       // Back: Ready, its Lease renewed; the taint Takeover put there goes, and that is told.
       cluster.startNode(NODE);
       ConsumerRecord<String, CloudEvent> removed = d.awaitRecord(x -> x.value().getType().equals(
