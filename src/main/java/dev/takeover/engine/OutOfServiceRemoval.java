@@ -47,6 +47,7 @@ final class OutOfServiceRemoval {
         removed[0] = kept.size() != (n.getSpec().getTaints() == null ? 0 : n.getSpec().getTaints().size());
         Map<String, String> erase = new HashMap<>();
         erase.put(NodeRecord.OUT_OF_SERVICE, null);
+        erase.put(NodeRecord.CONFIRM, null); // a recovery's list of pods to confirm, if one was left
         return new NodeOps.TaintChange(kept, erase);
       }).map(written -> new Engine.OutOfServiceEnd(removed[0], ticket[0], removed[0]
           ? "removed the out-of-service taint of " + name + " (put there by ticket " + ticket[0] + "): it is Ready"

@@ -51,13 +51,15 @@ final class RecoverSequence {
     /** When the pods were let go (taint or force delete): the replacements are timed from here. */
     Instant releasedFrom;
     List<String> forced = List.of();
+    /** The node carries this ticket's taint already: a run cut off after its taint step began. */
+    boolean resumedAfterTaint;
   }
 
   Future<Outcome> run(Run run) {
     run.watches = new WatchReport(parts.events(), run.id, parts.clock());
     State s = new State();
     return plan(run, s)               // down long enough, allowed, not a partition, with evidence it is off
-        .compose(r -> fence(run))     // the hook powers it off (or the requester said it is off)
+        .compose(r -> s.resumedAfterTaint ? Future.succeededFuture(run) : fence(run)) // the hook powers it off
         .compose(r -> taint(run, s))  // re-read: still down? then out-of-service; pod GC force-deletes the pods
         .compose(r -> confirm(run, s))  // each StatefulSet pod Ready elsewhere with the same PVC → PV
         .recover(cause -> new Recovery(parts).stopSafely(run, cause).map(out -> s.tainted
@@ -71,6 +73,16 @@ final class RecoverSequence {
     return step(run, Step.PLAN, () -> parts.reader().read(run.nodeName()).compose(view -> parts.kube().nodes.leases()
         .compose(leases -> {
           run.node = view.node();
+          Map<String, String> annotations = view.node().getMetadata().getAnnotations();
+          if (annotations != null && run.ticket.id().equals(annotations.get(NodeRecord.OUT_OF_SERVICE))) {
+            // This ticket tainted the node before the daemon was cut off: its fence and its decision were made; the
+            // pods it listed on the node are let go (again, if needed) and confirmed.
+            s.stuck = NodeRecord.toConfirm(view.node(), run.started).stream()
+                .map(e -> new Stuck(e.pod(), e.claims())).toList();
+            s.resumedAfterTaint = true;
+            return Future.succeededFuture("resumed after its taint: " + s.stuck.size() + " StatefulSet pod(s) to"
+                + " confirm: " + String.join("; ", s.stuck.stream().map(Stuck::toString).toList()));
+          }
           Map<String, Lease> byNode = new HashMap<>();
           leases.forEach(l -> byNode.put(l.getMetadata().getName(), l));
           RecoverDecision.Verdict v = RecoverDecision.decide(
@@ -121,7 +133,7 @@ final class RecoverSequence {
             String alive = RecoverDecision.alive(node, lease, now());
             return alive != null ? Future.failedFuture(cameBack(alive)) : Future.succeededFuture(node);
           }
-          return parts.kube().nodes.updateTaints(node, n -> outOfService(run, n, lease));
+          return parts.kube().nodes.updateTaints(node, n -> outOfService(run, n, lease, s.stuck));
         })).compose(node -> {
           run.node = node;
           s.tainted = config.outOfServiceTaint();
@@ -132,7 +144,13 @@ final class RecoverSequence {
         + " in " + Duration.between(run.started, now()).toMillis() + " ms since the start").map(run);
   }
 
-  private NodeOps.TaintChange outOfService(Run run, Node node, Lease lease) {
+  /** The pods to confirm, written with the taint: a run cut off after it knows them from the node (see plan). */
+  private static Map<String, String> confirmList(Run run, List<Stuck> stuck) {
+    return NodeRecord.toConfirm(stuck.stream().map(p -> new EvictedEarlier(p.pod(), run.nodeName(), p.claims(),
+        run.started)).toList());
+  }
+
+  private NodeOps.TaintChange outOfService(Run run, Node node, Lease lease, List<Stuck> stuck) {
     String alive = RecoverDecision.alive(node, lease, now());
     if (alive != null) {
       throw cameBack(alive);
@@ -143,6 +161,7 @@ final class RecoverSequence {
       taints.add(new TaintBuilder().withKey(OUT_OF_SERVICE).withValue("nodeshutdown").withEffect("NoExecute").build());
       // Ours to remove when the node is back; a taint an operator put there stays theirs.
       marker.put(NodeRecord.OUT_OF_SERVICE, run.ticket.id());
+      marker.putAll(confirmList(run, stuck));
       return new NodeOps.TaintChange(taints, marker);
     }
     return new NodeOps.TaintChange(null, marker);
@@ -207,7 +226,11 @@ final class RecoverSequence {
             + failures.size() + " of " + checks.size() + " StatefulSet pods: " + String.join("; ", failures));
       });
     }, r -> r.moves.size() + " StatefulSet " + (r.moves.size() == 1 ? "pod" : "pods")
-        + " Ready elsewhere with the same volumes").map(r -> run.outcome(Status.SUCCEEDED, s.tainted
+        + " Ready elsewhere with the same volumes")
+        // Confirmed: nothing is left for a resumed run to check (a failed erase only leaves a list a later run reads).
+        .compose(r -> parts.kube().nodes.annotate(run.nodeName(), java.util.Collections.singletonMap(NodeRecord.CONFIRM,
+            null)).transform(ar -> Future.succeededFuture(r)))
+        .map(r -> run.outcome(Status.SUCCEEDED, s.tainted
         ? "the out-of-service taint stays on " + run.nodeName() + " until it is Ready again; Takeover removes it then"
         : "", s.tainted ? NodeState.OUT_OF_SERVICE : NodeState.UNKNOWN, now()));
   }
