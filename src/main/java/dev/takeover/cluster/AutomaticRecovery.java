@@ -44,8 +44,14 @@ public final class AutomaticRecovery extends VerticleBase {
   private final Map<String, Due> due = new HashMap<>();
   private boolean partitioned;
   private MessageConsumer<JsonObject> consumer;
+  private MessageConsumer<JsonObject> outcomes;
 
-  private record Due(long timer, Ticket ticket) {}
+  /**
+   * @param timer       the pending timer, or -1 once fallen due
+   * @param silentSince when the node went silent: with the attempt, the ticket's id
+   * @param attempt     1 for the first ticket of the down period, then one more after each that failed
+   */
+  private record Due(long timer, Ticket ticket, Instant silentSince, String why, int attempt) {}
 
   /** @param publisher its own: closed when it stops */
   public AutomaticRecovery(Kube kube, RecoveryConfig config, TicketPublisher publisher, Clock clock) {
@@ -58,13 +64,15 @@ public final class AutomaticRecovery extends VerticleBase {
   @Override
   public Future<?> start() {
     consumer = vertx.eventBus().consumer(DeadNodeWatch.ADDRESS, m -> onNodeEvent(m.body()));
-    return consumer.completion();
+    outcomes = vertx.eventBus().consumer(dev.takeover.ticket.TicketEvent.ADDRESS, m -> onTicketEvent(m.body()));
+    return Future.all(consumer.completion(), outcomes.completion());
   }
 
   @Override
   public Future<?> stop() {
     due.values().forEach(d -> vertx.cancelTimer(d.timer()));
-    return (consumer == null ? Future.succeededFuture() : consumer.unregister()).eventually(publisher::close);
+    return Future.join(consumer == null ? Future.succeededFuture() : consumer.unregister(),
+        outcomes == null ? Future.succeededFuture() : outcomes.unregister()).eventually(publisher::close);
   }
 
   private void onNodeEvent(JsonObject e) {
@@ -95,9 +103,37 @@ public final class AutomaticRecovery extends VerticleBase {
     if (silentSince == null || due.containsKey(node)) {
       return;
     }
-    Ticket ticket = ticket(node, silentSince, data.getString("reason", ""), config.recoverAfter());
+    String why = data.getString("reason", "");
+    Ticket ticket = ticket(node, silentSince, why, config.recoverAfter(), 1);
     long wait = Math.max(1, Duration.between(clock.instant(), silentSince.plus(config.recoverAfter())).toMillis());
-    due.put(node, new Due(vertx.setTimer(wait, t -> fire(node)), ticket));
+    due.put(node, new Due(vertx.setTimer(wait, t -> fire(node)), ticket, silentSince, why, 1));
+  }
+
+  /**
+   * What became of a ticket of ours. One that failed (a fencing hook down, a refusal because the node was briefly
+   * heard) is not the end of the node's recovery while it is still down: the next attempt, a ticket of its own, is
+   * asked after recoverAfter. A ticket the scheduler already knows (a restarted daemon asking again) and that failed
+   * is followed at once by the next attempt: the wait was served before the restart.
+   */
+  private void onTicketEvent(JsonObject e) {
+    String node = e.getString("node", "");
+    Due d = due.get(node);
+    if (d == null || !d.ticket().id().equals(e.getString("ticket"))) {
+      return;
+    }
+    String type = e.getString("type", "");
+    JsonObject data = e.getJsonObject("data", new JsonObject());
+    boolean failedNow = "failed".equals(type) || "expired".equals(type);
+    boolean failedBefore = "duplicate".equals(type) && "failed".equals(data.getString("state"));
+    if (!failedNow && !failedBefore) {
+      return;
+    }
+    int next = d.attempt() + 1;
+    Ticket retry = ticket(node, d.silentSince(), d.why(), config.recoverAfter(), next);
+    long wait = failedBefore ? 1 : Math.max(1, config.recoverAfter().toMillis());
+    LOG.warn("automatic recovery of {}: ticket {} failed ({}); attempt {} in {} s", node, d.ticket().id(),
+        data.getString("reason", data.getString("state", "")), next, wait / 1000);
+    due.put(node, new Due(vertx.setTimer(wait, t -> fire(node)), retry, d.silentSince(), d.why(), next));
   }
 
   private void fire(String node) {
@@ -105,7 +141,7 @@ public final class AutomaticRecovery extends VerticleBase {
     if (d == null) {
       return;
     }
-    due.put(node, new Due(-1, d.ticket())); // fallen due: asked now, or when a partition is over
+    due.put(node, new Due(-1, d.ticket(), d.silentSince(), d.why(), d.attempt())); // asked now, or after a partition
     if (partitioned) {
       LOG.warn("{} is due for automatic recovery, but too many nodes are down (deadNodes.maxDownShare): held",
           node);
@@ -133,13 +169,15 @@ public final class AutomaticRecovery extends VerticleBase {
   }
 
   /**
-   * The recover ticket of one down period: its id names the node and when it went silent ({@code recover-<node>-
-   * <epoch seconds>}; a node name too long for a ticket id is replaced by a hash of it).
+   * The recover ticket of one attempt in one down period: its id names the node, when it went silent and the
+   * attempt after the first ({@code recover-<node>-<epoch seconds>[-<attempt>]}; a node name too long for a ticket
+   * id is replaced by a hash of it).
    */
-  static Ticket ticket(String node, Instant silentSince, String why, Duration recoverAfter) {
-    String id = "recover-" + node + "-" + silentSince.getEpochSecond();
+  static Ticket ticket(String node, Instant silentSince, String why, Duration recoverAfter, int attempt) {
+    String period = silentSince.getEpochSecond() + (attempt > 1 ? "-" + attempt : "");
+    String id = "recover-" + node + "-" + period;
     if (id.length() > 128) {
-      id = "recover-" + sha256(node).substring(0, 24) + "-" + silentSince.getEpochSecond();
+      id = "recover-" + sha256(node).substring(0, 24) + "-" + period;
     }
     return new Ticket(id, node, Ticket.Kind.RECOVER, Ticket.Options.defaults(), SOURCE, "takeover",
         "automatic recovery: silent since " + silentSince + " (longer than deadNodes.recoverAfter, "

@@ -55,6 +55,15 @@ public final class DeadNodes {
     public NodeView(String name, boolean ready, Instant notReadySince, String readyReason, boolean maintenance) {
       this(name, ready, notReadySince, readyReason, maintenance, null);
     }
+
+    /**
+     * Its kubelet is not heard: Ready is Unknown (the node lifecycle controller's verdict when status stops coming,
+     * on its own clock) or absent. Ready=False is posted by a kubelet that runs: never silent, whatever a Lease's
+     * renewTime (the kubelet's clock, which may be off) says.
+     */
+    public boolean silent() {
+      return !ready && !readyReason.startsWith("Ready False");
+    }
   }
 
   /** A node's Lease: when it was last renewed (null: never) and for how long that holds (null: the default). */
@@ -201,7 +210,7 @@ public final class DeadNodes {
     for (NodeView v : nodes.values()) {
       String name = v.name();
       Instant since = notReadySince(v);
-      if (v.ready() || since == null || down.containsKey(name) || v.maintenance()
+      if (!v.silent() || since == null || down.containsKey(name) || v.maintenance()
           || !pastGrace(since, now)) {
         continue;
       }
@@ -234,7 +243,7 @@ public final class DeadNodes {
     Instant since = v == null ? null : notReadySince(v);
     LeaseView lease = leases.get(node);
     // Re-checked: the node may have come back, or its Lease been renewed, while its pods were being listed.
-    if (v == null || v.ready() || since == null || v.maintenance() || down.containsKey(node)
+    if (v == null || !v.silent() || since == null || v.maintenance() || down.containsKey(node)
         || !pastGrace(since, now) || (lease != null && lease.renewedAt(now))) {
       return null;
     }

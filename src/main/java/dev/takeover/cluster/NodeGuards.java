@@ -46,9 +46,9 @@ final class NodeGuards {
     this.recovery = recovery;
   }
 
-  /** Down in the guard's sense: Ready not True and no Lease renewal, whatever the grace and the pods. */
+  /** Down in the guard's sense: its kubelet not heard (Ready Unknown) and no Lease renewal, whatever grace and pods. */
   static boolean downNow(NodeView v, LeaseView lease, Instant now) {
-    return !v.ready() && (lease == null || !lease.renewedAt(now));
+    return v.silent() && (lease == null || !lease.renewedAt(now));
   }
 
   static List<String> down(Collection<NodeView> nodes, Map<String, LeaseView> leases, Instant now) {
@@ -96,13 +96,16 @@ final class NodeGuards {
       marked.add(v.name());
       LeaseView lease = leases.get(v.name());
       Instant retry = untaintRetryAt.get(v.name());
-      if (!v.ready() || lease == null || !lease.renewedAt(now) || untainting.contains(v.name())
+      if (!v.ready() || untainting.contains(v.name())
           || Objects.equals(untainted.get(v.name()), ticket) || (retry != null && now.isBefore(retry))) {
         continue;
       }
       untainting.add(v.name());
-      decisions.add(new EndOutOfService(v.name(), ticket, "Ready again and its Lease renewed at "
-          + lease.renewTime() + ": the out-of-service taint of recover ticket " + ticket + " is to be removed"));
+      // Ready=True is the kubelet's own recent post (the controller turns it Unknown once posts stop): enough. The
+      // Lease's renewTime is the kubelet's clock, which may be off by more than the Lease lasts.
+      decisions.add(new EndOutOfService(v.name(), ticket, "Ready again" + (lease == null || lease.renewTime() == null
+          ? "" : " (Lease renewed at " + lease.renewTime() + ")") + ": the out-of-service taint of recover ticket "
+          + ticket + " is to be removed"));
     }
     // The marker is gone (removed, by us or by hand): nothing is remembered of it.
     untainted.keySet().removeIf(n -> !marked.contains(n));

@@ -36,8 +36,9 @@ final class OutOfServiceRemoval {
         if (ticket[0] == null) {
           throw new NotOurs(name + " carries no out-of-service taint of Takeover's: nothing to remove");
         }
-        String notBack = !RecoverDecision.ready(n) ? name + " is not Ready yet"
-            : !RecoverDecision.renewed(lease, parts.clock().instant()) ? name + "'s Lease is not renewed yet" : null;
+        // Ready=True is the kubelet's own recent word (the controller turns it Unknown when posts stop): enough. The
+        // Lease's renewTime is the kubelet's clock, which may be off by more than the Lease lasts.
+        String notBack = !RecoverDecision.ready(n) ? name + " is not Ready yet" : null;
         if (notBack != null) {
           throw new NotOurs(notBack + ": the out-of-service taint stays");
         }
@@ -51,7 +52,6 @@ final class OutOfServiceRemoval {
         return new NodeOps.TaintChange(kept, erase);
       }).map(written -> new Engine.OutOfServiceEnd(removed[0], ticket[0], removed[0]
           ? "removed the out-of-service taint of " + name + " (put there by ticket " + ticket[0] + "): it is Ready"
-          + " and its Lease renewed"
           : "the out-of-service taint of " + name + " was already gone; its marker is erased"));
     })).recover(e -> e instanceof NotOurs n ? Future.succeededFuture(new Engine.OutOfServiceEnd(false, ticket[0],
         n.getMessage())) : Future.failedFuture(e));

@@ -124,17 +124,7 @@ final class RecoverSequence {
    * force-deletes (grace 0, UID precondition) those still there: a cluster without the feature ignores the taint.
    */
   private Future<Run> taint(Run run, State s) {
-    return step(run, Step.TAINT, () -> parts.kube().nodes.lease(run.nodeName()).compose(lease ->
-        parts.kube().nodes.get(run.nodeName()).compose(node -> {
-          if (node == null) {
-            return Future.failedFuture(new Run.Stopped(Status.FAILED, Run.nodeNotFound(run.nodeName())));
-          }
-          if (!config.outOfServiceTaint()) {
-            String alive = RecoverDecision.alive(node, lease, now());
-            return alive != null ? Future.failedFuture(cameBack(alive)) : Future.succeededFuture(node);
-          }
-          return parts.kube().nodes.updateTaints(node, n -> outOfService(run, n, lease, s.stuck));
-        })).compose(node -> {
+    return step(run, Step.TAINT, () -> taintNow(run, s, 1).compose(node -> {
           run.node = node;
           s.tainted = config.outOfServiceTaint();
           return podsGone(run, s);
@@ -142,6 +132,26 @@ final class RecoverSequence {
         + (s.forced.isEmpty() ? "pod GC deleted the stuck pods" : "force-deleted " + String.join(", ", s.forced)
         + (s.tainted ? " (pod GC had not deleted them within deadNodes.podGcWait)" : " (deadNodes.outOfServiceTaint false)"))
         + " in " + Duration.between(run.started, now()).toMillis() + " ms since the start").map(run);
+  }
+
+  /**
+   * Reads the Lease and the node, and taints the node only if both say it is still down, in a write that carries the
+   * node's resourceVersion: a conflict (the node changed: its kubelet may be back) reads both again and decides again.
+   */
+  private Future<Node> taintNow(Run run, State s, int attempt) {
+    return parts.kube().nodes.lease(run.nodeName()).compose(lease -> parts.kube().nodes.get(run.nodeName())
+        .compose(node -> {
+          if (node == null) {
+            return Future.failedFuture(new Run.Stopped(Status.FAILED, Run.nodeNotFound(run.nodeName())));
+          }
+          if (!config.outOfServiceTaint()) {
+            String alive = RecoverDecision.alive(node, lease, now());
+            return alive != null ? Future.failedFuture(cameBack(alive)) : Future.succeededFuture(node);
+          }
+          return parts.kube().nodes.updateTaintsOnce(node, n -> outOfService(run, n, lease, s.stuck))
+              .recover(e -> dev.takeover.kube.KubeCalls.statusOf(e) == 409 && attempt < 5 ? taintNow(run, s, attempt + 1)
+                  : Future.failedFuture(e));
+        }));
   }
 
   /** The pods to confirm, written with the taint: a run cut off after it knows them from the node (see plan). */
@@ -167,6 +177,16 @@ final class RecoverSequence {
     return new NodeOps.TaintChange(null, marker);
   }
 
+  /** Fails with {@link #cameBack} when the node or its Lease says it runs now. */
+  private Future<Void> stillDown(Run run) {
+    return parts.kube().nodes.lease(run.nodeName()).compose(lease -> parts.kube().nodes.get(run.nodeName())
+        .compose(node -> {
+          String alive = node == null ? null : RecoverDecision.alive(node, lease, now());
+          return alive == null ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(new Run.Stopped(
+              Status.FAILED, alive + " before its pods were force-deleted: it came back, so nothing was force-deleted"));
+        }));
+  }
+
   private static Run.Stopped cameBack(String alive) {
     return new Run.Stopped(Status.FAILED, alive + " just before the taint: it came back, so nothing was tainted");
   }
@@ -184,8 +204,11 @@ final class RecoverSequence {
           if (wait.gone(pod).isComplete()) {
             return Future.succeededFuture();
           }
-          forced.add(pod.key());
-          return parts.kube().pods.forceDelete(pod).compose(answer -> answer.kind() == PodOps.EvictionAnswer.Kind.ACCEPTED
+          // Read again before a force delete too: a node back during pod GC's wait keeps its pods.
+          return stillDown(run).compose(y -> {
+            forced.add(pod.key());
+            return parts.kube().pods.forceDelete(pod);
+          }).compose(answer -> answer.kind() == PodOps.EvictionAnswer.Kind.ACCEPTED
               || answer.kind() == PodOps.EvictionAnswer.Kind.GONE || answer.status() == 409 ? Future.succeededFuture()
               : Future.failedFuture("force-deleting " + pod.key() + " failed: HTTP " + answer.status() + " "
                   + answer.message()))

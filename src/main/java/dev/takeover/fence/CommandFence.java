@@ -102,6 +102,9 @@ final class CommandFence implements Fence {
   /** On a worker: starts the process, closes its stdin, and drains its output on a thread of its own. */
   private Running start(String node, String ticketId, String reason) {
     ProcessBuilder builder = new ProcessBuilder(arguments(command, node, ticketId)).redirectErrorStream(true);
+    // The daemon's own settings stay with the daemon: TAKEOVER_* holds its secrets (the API token, Slack's signing
+    // secret, the fencing token). The rest (PATH, HOME, a BMC password the hook needs) is the hook's environment.
+    builder.environment().keySet().removeIf(k -> k.startsWith("TAKEOVER_"));
     builder.environment().put("TAKEOVER_NODE", node);
     builder.environment().put("TAKEOVER_TICKET", ticketId);
     builder.environment().put("TAKEOVER_REASON", reason == null ? "" : reason);

@@ -95,6 +95,14 @@ public final class NodeOps {
     return updateTaints(read, decide, 1);
   }
 
+  /**
+   * One attempt of {@link #updateTaints}: a conflict (409) fails the future, for a caller whose decision rests on more
+   * than the node (a recovery also reads the node's Lease again before it decides again).
+   */
+  public Future<Node> updateTaintsOnce(Node read, Function<Node, TaintChange> decide) {
+    return updateTaints(read, decide, ATTEMPTS);
+  }
+
   private Future<Node> updateTaints(Node read, Function<Node, TaintChange> decide, int attempt) {
     if (read == null) {
       return Future.failedFuture(new KubeFailure("taint node", new IllegalStateException("the node no longer exists")));

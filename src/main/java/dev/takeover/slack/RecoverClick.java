@@ -85,12 +85,16 @@ record RecoverClick(String type, String userId, String userName, String teamId, 
   }
 
   /**
-   * The ticket's id: the same for every click on one message's button (team, channel, message, node), whoever's
-   * retry it is; a new {@code /takeover recover} is a new message, so a new ticket. Only when Slack gives no
+   * The ticket's id: the same for every click of one user on one message's button (team, channel, message, node,
+   * user), a retry included; a new {@code /takeover recover} is a new message, so a new ticket. Only when Slack gives no
    * message_ts does the click's own action_ts stand in, which still makes a retried request one ticket.
    */
   String ticketId() {
-    String key = teamId + "|" + channelId + "|" + (messageTs.isEmpty() ? "a" + actionTs : messageTs) + "|" + value;
+    // The user is in it: a second user's click on the same button carries another requester, so it must be a ticket
+    // of its own (the same id with other content would be refused as a conflict); the scheduler runs it after the
+    // first, which then finds nothing stuck.
+    String key = teamId + "|" + channelId + "|" + (messageTs.isEmpty() ? "a" + actionTs : messageTs) + "|" + value
+        + "|" + userId;
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
       return "slack-recover-" + HexFormat.of().formatHex(digest, 0, 6);

@@ -323,16 +323,16 @@ class DeadNodesTest {
   }
 
   @Test
-  void a_marked_node_not_ready_or_whose_lease_is_not_renewed_is_left_tainted() {
+  void a_marked_node_not_ready_is_left_tainted_and_a_ready_one_is_untainted_whatever_its_lease_says() {
     dead.node(marked("w2", false, "t-7"), at(0));
     leaseRenewedAt("w2", 0);
     assertEquals(List.of(), untaints(1), "not Ready");
     dead.node(marked("w2", true, "t-7"), at(100));
-    assertEquals(List.of(), untaints(101), "Ready, but its Lease was last renewed 101 s ago");
-    dead.leaseRemoved("w2");
-    assertEquals(List.of(), untaints(102), "Ready, but no Lease at all");
+    // Ready=True is the kubelet's own recent post; its Lease's renewTime is the kubelet's clock, which may be off.
+    assertEquals(1, untaints(101).size(), "Ready, its Lease last renewed 101 s ago by the kubelet's clock");
     dead.node(marked("w3", true, null), at(100));
     leaseRenewedAt("w3", 100);
     assertEquals(List.of(), untaints(103), "no marker: a taint someone else put there is theirs");
   }
+
 }

@@ -40,7 +40,10 @@ class DaemonAutomaticRecoveryRetryTest {
       // The node stays down, its hook works again: the recovery is asked again and goes through.
       Await.await("mysql-0 recovered onto kube-node01 after the hook's one failure (calls to the hook: "
           + fence.to("/fence").size() + ")", Duration.ofSeconds(60),
-          () -> "kube-node01".equals(DaemonAutomaticRecoveryTest.mysql(k).getSpec().getNodeName()));
+          () -> {
+            io.fabric8.kubernetes.api.model.Pod p = DaemonAutomaticRecoveryTest.mysql(k); // gone a moment, then made again
+            return p != null && "kube-node01".equals(p.getSpec().getNodeName());
+          });
       assertTrue(DaemonAutomaticRecoveryTest.outOfService(k.nodes().withName(NODE).get()));
     }
   }

@@ -23,8 +23,9 @@ import java.util.Map;
  * <ol>
  *   <li>its dead-node policy allows it: {@code notify} never; a recovery Takeover asked for itself only under
  *   {@code automatic};</li>
- *   <li>it is down: not Ready, and its Lease in kube-node-lease not renewed (renewTime + leaseDurationSeconds past) —
- *   a renewed Lease means a kubelet that runs, whatever Ready says;</li>
+ *   <li>it is down: Ready Unknown (the node lifecycle controller no longer hears its kubelet, judged on its own
+ *   clock; Ready False is the kubelet's own word, so it runs), and its Lease in kube-node-lease not renewed
+ *   (renewTime + leaseDurationSeconds past) — a renewed Lease means a kubelet that runs, whatever Ready says;</li>
  *   <li>its Lease has gone unrenewed for {@code recoverAfter} (a node without a Lease: since Ready last changed);</li>
  *   <li>it is not under a Takeover maintenance (cordoned on purpose, its run watching it);</li>
  *   <li>no more than {@code maxDownShare} of the nodes are down at once: beyond that a partition or a control-plane
@@ -124,6 +125,13 @@ public final class RecoverDecision {
     String name = node.getMetadata().getName();
     if (ready(node)) {
       return name + " is Ready";
+    }
+    NodeCondition ready = readyCondition(node);
+    if (ready != null && "False".equals(ready.getStatus())) {
+      // Posted by the kubelet itself: it runs (only the node lifecycle controller writes Unknown, when posts stop,
+      // judged on its own clock; a Lease's renewTime is the kubelet's clock, which may be off).
+      return name + " reports Ready False" + (ready.getReason() == null ? "" : " (" + ready.getReason() + ")")
+          + ": its kubelet runs";
     }
     if (renewed(lease, now)) {
       return name + "'s Lease was renewed at " + lease.getSpec().getRenewTime().toInstant() + " (its kubelet runs)";
