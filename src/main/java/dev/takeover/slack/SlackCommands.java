@@ -42,16 +42,15 @@ public final class SlackCommands implements Routes {
 
   private final Vertx vertx;
   private final TriggerConfig.Slack config;
-  private final SlackSignature signature;
+  private final SlackGate gate;
   private final TicketPublisher publisher;
   private final SlackTickets tickets;
-  private long lastRefusalLogged;
 
   /** @param publisher shared with the other inputs, closed by their owner */
   public SlackCommands(Vertx vertx, DaemonConfig config, TicketPublisher publisher, Clock clock) {
     this.vertx = vertx;
     this.config = config.slack();
-    this.signature = new SlackSignature(config.slack().signingSecret(), clock);
+    this.gate = new SlackGate(config.slack(), clock, "/slack/commands");
     this.publisher = publisher;
     this.tickets = config.slack().configured()
         ? new SlackTickets(vertx, config.tickets().maxBytes(), publisher, new ResponseUrls(vertx), clock) : null;
@@ -63,21 +62,11 @@ public final class SlackCommands implements Routes {
   }
 
   private Future<Reply> command(Request r) {
-    if (!config.configured()) {
-      return Future.succeededFuture(Reply.error(503, "slack-off", "Slack is not configured: set slack.signingSecret "
-          + "(TAKEOVER_SLACK_SIGNING_SECRET) or slack.signingSecretFile"));
+    Reply refused = gate.refusal(r);
+    if (refused != null) {
+      return Future.succeededFuture(refused);
     }
     byte[] body = r.body().getBytes();
-    String refused = signature.refuse(r.header(SlackSignature.TIMESTAMP), r.header(SlackSignature.SIGNATURE), body);
-    if (refused != null) {
-      // Told at most once a minute: a wrong secret is worth a line, a scanner knocking all day is not worth a log.
-      long now = System.nanoTime();
-      if (now - lastRefusalLogged > 60_000_000_000L || lastRefusalLogged == 0) {
-        lastRefusalLogged = now;
-        LOG.info("a request to /slack/commands was refused (401; told once a minute): {}", refused);
-      }
-      return Future.succeededFuture(Reply.error(401, "unauthorized", refused));
-    }
     SlashCommand command = SlashCommand.parse(body);
     if (!config.allowedUsers().contains(command.userId()) || !config.allowedChannels().contains(command.channelId())) {
       LOG.info("Slack user {} in channel {} may not use /takeover (slack.allowedUsers, slack.allowedChannels)",

@@ -39,16 +39,15 @@ public final class SlackInteractions implements Routes {
 
   private final Vertx vertx;
   private final TriggerConfig.Slack config;
-  private final SlackSignature signature;
+  private final SlackGate gate;
   private final SlackTickets tickets;
   private final SlackPoster poster;
-  private long lastRefusalLogged;
 
   /** @param publisher shared with the other inputs, closed by their owner */
   public SlackInteractions(Vertx vertx, DaemonConfig config, TicketPublisher publisher, Clock clock) {
     this.vertx = vertx;
     this.config = config.slack();
-    this.signature = new SlackSignature(config.slack().signingSecret(), clock);
+    this.gate = new SlackGate(config.slack(), clock, "/slack/interactions");
     boolean on = config.slack().configured();
     this.tickets = on ? new SlackTickets(vertx, config.tickets().maxBytes(), publisher, new ResponseUrls(vertx), clock)
         : null;
@@ -66,20 +65,11 @@ public final class SlackInteractions implements Routes {
   }
 
   private Future<Reply> interaction(Request r) {
-    if (!config.configured()) {
-      return Future.succeededFuture(Reply.error(503, "slack-off", "Slack is not configured: set slack.signingSecret "
-          + "(TAKEOVER_SLACK_SIGNING_SECRET) or slack.signingSecretFile"));
+    Reply refused = gate.refusal(r);
+    if (refused != null) {
+      return Future.succeededFuture(refused);
     }
     byte[] body = r.body().getBytes();
-    String refused = signature.refuse(r.header(SlackSignature.TIMESTAMP), r.header(SlackSignature.SIGNATURE), body);
-    if (refused != null) {
-      long now = System.nanoTime();
-      if (now - lastRefusalLogged > 60_000_000_000L || lastRefusalLogged == 0) {
-        lastRefusalLogged = now;
-        LOG.info("a request to /slack/interactions was refused (401; told once a minute): {}", refused);
-      }
-      return Future.succeededFuture(Reply.error(401, "unauthorized", refused));
-    }
     RecoverClick.Read read = RecoverClick.read(body);
     if (read instanceof RecoverClick.Unreadable u) {
       LOG.info("a Slack interaction was ignored: {}", u.why());
