@@ -109,9 +109,21 @@ public final class OneShot {
     return Config.autoConfigure(cmd.context());
   }
 
-  private static String instance() {
+  /**
+   * Who this CLI is, to the cluster: the holder named on a node's Lease when another run asks for the node
+   * ("takeover-cli alice@laptop pid 4242"), and the reporting instance of its Events.
+   */
+  static String instance() {
     String host = System.getenv("HOSTNAME");
-    return host == null || host.isBlank() ? "takeover-cli" : host;
+    if (host == null || host.isBlank()) {
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException e) {
+        host = "localhost";
+      }
+    }
+    return "takeover-cli " + System.getProperty("user.name", "someone") + "@" + host + " pid "
+        + ProcessHandle.current().pid();
   }
 
   static String oneLine(Throwable e) {

@@ -39,7 +39,8 @@ public final class Engine implements AutoCloseable {
 
   /** What the steps share, built once. */
   record Parts(Vertx vertx, Context context, Kube kube, EngineConfig config, EventStream events, Clock clock,
-               ClusterReader reader, ListWatches watches, Drain drain, StatefulPodCheck check, Recovering recovery) {}
+               ClusterReader reader, ListWatches watches, Drain drain, StatefulPodCheck check, Recovering recovery,
+               NodeGuard guard) {}
 
   /**
    * What a recovery of a dead node may do: the dead-node policies and limits, and the fencing hook (null: none, then
@@ -74,7 +75,8 @@ public final class Engine implements AutoCloseable {
           () -> ThreadLocalRandom.current().nextDouble());
       ListWatches watches = new ListWatches(context, kube.calls(), config.relistPeriod());
       Parts parts = new Parts(vertx, context, kube, config, events, clock, new ClusterReader(kube), watches,
-          new Drain(watches, kube.pods, evictor, clock), new StatefulPodCheck(watches, clock), recovering);
+          new Drain(watches, kube.pods, evictor, clock), new StatefulPodCheck(watches, clock), recovering,
+          new NodeGuard(vertx, kube.leases, kube.identity, clock, NodeGuard.DURATION));
       started.complete(new Engine(parts));
     });
     return started.future();
@@ -185,7 +187,7 @@ public final class Engine implements AutoCloseable {
         running.put(ticket.node(), id.run());
       }
       runs.put(id.run(), run);
-      outcome = (ticket.kind() == Ticket.Kind.RELEASE ? new Recovery(parts).release(run)
+      outcome = guarded(run, control.resumed(), () -> ticket.kind() == Ticket.Kind.RELEASE ? new Recovery(parts).release(run)
           : ticket.kind() == Ticket.Kind.RECOVER ? new RecoverSequence(parts).run(run)
           : new TakeoverSequence(parts).run(run))
           .recover(e -> Future.succeededFuture(run.outcome(Status.FAILED, "internal error: " + e,
@@ -204,6 +206,27 @@ public final class Engine implements AutoCloseable {
       told.onComplete(ar -> outcomes.remove(id.run()));
     }
     return told;
+  }
+
+  /**
+   * Runs {@code sequence} holding the node's Lease ({@link NodeGuard}), so that no other process acts on the node
+   * meanwhile; a dry run writes nothing and holds nothing. Another holder: the run is refused, naming it (a resumed
+   * run first waits up to three Lease durations for a holder that is gone to run out).
+   */
+  private Future<Outcome> guarded(Run run, boolean resumed, java.util.function.Supplier<Future<Outcome>> sequence) {
+    if (run.options.dryRun()) {
+      return sequence.get();
+    }
+    return parts.guard().acquire(run, resumed, NodeGuard.DURATION.multipliedBy(3)).transform(held -> {
+      if (held.failed()) {
+        Throwable e = held.cause();
+        String why = e instanceof NodeGuard.Taken ? e.getMessage()
+            : "node " + run.nodeName() + "'s Lease could not be taken, so nothing was done: " + e.getMessage();
+        return Future.succeededFuture(run.outcome(Status.REFUSED, why, NodeState.UNKNOWN, parts.clock().instant()));
+      }
+      // Released before the outcome is told: whoever hears of the end may take the node at once.
+      return sequence.get().eventually(() -> held.result().release());
+    });
   }
 
   /**

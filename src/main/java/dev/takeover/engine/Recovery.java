@@ -32,6 +32,11 @@ final class Recovery {
     Status failed = run.cancelled != null ? Status.CANCELLED : Status.FAILED;
     String reason = run.cancelled != null && !(cause instanceof Run.Cancelled)
         ? "cancelled (" + run.cancelled + "): " + why : why;
+    if (run.lostTo != null) {
+      // Another process holds the node now: undoing our cordon would undo its.
+      return Future.succeededFuture(run.outcome(Status.FAILED, reason + "; " + run.nodeName() + " is left as it is to "
+          + run.lostTo + ", which holds its Lease now", NodeState.UNKNOWN, now()));
+    }
     if (run.record == null) {
       // Nothing was written on the node.
       return Future.succeededFuture(run.outcome(failed, reason, stateOf(run.node), now()));

@@ -24,6 +24,11 @@ final class Run {
   final Ticket.Options options;
   /** Why the run was asked to stop, or null: it stops at its next safe point (before a step, before a retry). */
   String cancelled;
+  /**
+   * Who took the node's Lease from this run (it was judged gone: a pause, a partition), or null. The run stops at its
+   * next safe point and writes nothing more on the node: it belongs to that holder now.
+   */
+  volatile String lostTo;
   /** Set when another requester joined and holds the node: the run leaves it cordoned at the end. */
   boolean held;
 

@@ -20,6 +20,9 @@ public final class Kube implements AutoCloseable {
   public final StorageOps storage;
   public final BudgetOps budgets;
   public final EventOps events;
+  public final LeaseOps leases;
+  /** Who this process is, to the cluster: Events' reporting instance, the holder of the Leases it takes. */
+  public final String identity;
 
   private Kube(Vertx vertx, KubernetesClient client, KubernetesClient noRetryClient, int workers, String instance) {
     this.client = client;
@@ -30,11 +33,18 @@ public final class Kube implements AutoCloseable {
     this.storage = new StorageOps(calls);
     this.budgets = new BudgetOps(calls);
     this.events = new EventOps(calls, instance);
+    this.leases = new LeaseOps(calls);
+    this.identity = instance;
   }
 
   /** Connects with the given client configuration (from KUBECONFIG or in-cluster credentials). */
   public static Kube connect(Vertx vertx, Config config, int workers, String instance) {
     Vertx5HttpClientFactory factory = new Vertx5HttpClientFactory(vertx);
+    // Which replica or CLI sent a request, in the API server's audit log (and the simulator's record of requests).
+    // (A caller that set its own keeps it.)
+    if (config.getUserAgent() == null || config.getUserAgent().startsWith("fabric8-kubernetes-client")) {
+      config = new ConfigBuilder(config).withUserAgent("takeover (" + instance + ")").build();
+    }
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(factory).build();
     Config noRetry = new ConfigBuilder(config).withRequestRetryBackoffLimit(0).build();
     KubernetesClient noRetryClient = new KubernetesClientBuilder().withConfig(noRetry)

@@ -43,6 +43,11 @@ public final class KubeCalls implements AutoCloseable {
     return client;
   }
 
+  /** The client without fabric8's retries: for calls whose failure we handle on our own terms. */
+  public KubernetesClient noRetryClient() {
+    return noRetryClient;
+  }
+
   /** Runs a blocking fabric8 call on the worker pool; a failure names what was attempted, in one line. */
   public <T> Future<T> blocking(String what, Callable<T> call) {
     return pool.<T>executeBlocking(call, false)

@@ -43,12 +43,18 @@ final class EngineHarness implements AutoCloseable {
 
   /** An engine that may recover dead nodes as {@code recovering} allows. */
   EngineHarness(TestCluster cluster, UnaryOperator<EngineConfig> settings, Engine.Recovering recovering) {
+    this(cluster, settings, recovering, "takeover-test");
+  }
+
+  /** An engine of a process named {@code identity} (another CLI, another replica: the holder its Leases name). */
+  EngineHarness(TestCluster cluster, UnaryOperator<EngineConfig> settings, Engine.Recovering recovering,
+                String identity) {
     // Quicker PDB retries than production's 5 s, so that the scenarios stay short; same code path.
     Backoff backoff = cluster.simulated() ? new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 0.2)
         : new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(5), 0.2);
     EngineConfig config = settings.apply(EngineConfig.defaults().withEvictionBackoff(backoff)
         .withDrainTimeout(cluster.patience()).withConfirmTimeout(cluster.patience()));
-    this.kube = Kube.connect(vertx, cluster.config(), config.kubeWorkers(), "takeover-test");
+    this.kube = Kube.connect(vertx, cluster.config(), config.kubeWorkers(), identity);
     EventStream stream = new EventStream(vertx);
     stream.subscribe(events::add);
     this.recorder = new KubeEventRecorder(kube, stream);

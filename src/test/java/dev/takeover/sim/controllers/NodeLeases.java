@@ -30,11 +30,16 @@ public final class NodeLeases implements Controller {
     }
   }
 
-  /** Renews the leases of live nodes (called every {@code SimTiming.leaseRenewInterval}). */
+  /**
+   * Renews the leases of live nodes (called every {@code SimTiming.leaseRenewInterval}): each kubelet its own, the one
+   * named after its node; other Leases in the namespace (Takeover's own) are nobody's heartbeat.
+   */
   public void renew(ControllerContext context) {
     KubernetesClient client = context.client();
+    java.util.Set<String> nodes = new java.util.HashSet<>();
+    client.nodes().list().getItems().forEach(n -> nodes.add(n.getMetadata().getName()));
     for (Lease lease : client.leases().inNamespace(NAMESPACE).list().getItems()) {
-      if (!context.isStopped(lease.getMetadata().getName())) {
+      if (nodes.contains(lease.getMetadata().getName()) && !context.isStopped(lease.getMetadata().getName())) {
         lease.getSpec().setRenewTime(now());
         client.leases().inNamespace(NAMESPACE).resource(lease).update();
       }

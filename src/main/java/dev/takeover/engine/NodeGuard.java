@@ -1,0 +1,256 @@
+package dev.takeover.engine;
+
+import dev.takeover.kube.KubeCalls;
+import dev.takeover.kube.LeaseOps;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+
+/**
+ * One Lease per node a run writes to, {@code kube-node-lease/takeover-<node>}, so that two processes never act on one
+ * node at once: two {@code takeover run} on a node, a CLI and the daemon, or a daemon replica that lost its
+ * leadership and the one that took over. The second refuses and names the holder; a run resumed after a failover
+ * waits for the previous holder's Lease to run out instead.
+ *
+ * <p>Why {@code kube-node-lease}: every cluster has it (since 1.14, for the kubelets' heartbeats, also Leases about
+ * nodes), so a CLI and a daemon installed in any namespace agree on where to look without a setting.
+ *
+ * <p>Whether a holder is gone is judged as client-go's leader election does it: on this process's clock, by how long
+ * the Lease has been seen unchanged, never by comparing its renewTime (the holder's clock) with ours. A Lease that
+ * looks stale by its renewTime is watched for a {@link #DURATION} before it is taken; one that looks fresh belongs to
+ * a live holder: a fresh run refuses at once, a resumed one waits (a bounded time) for it to stop being renewed.
+ */
+final class NodeGuard {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeGuard.class);
+  static final String NAMESPACE = "kube-node-lease";
+  /** How long a holder's Lease lasts unrenewed; it is renewed every third of that. */
+  static final Duration DURATION = Duration.ofSeconds(15);
+  static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+
+  private final Vertx vertx;
+  private final LeaseOps leases;
+  private final String identity;
+  private final Clock clock;
+  private final Duration duration;
+
+  NodeGuard(Vertx vertx, LeaseOps leases, String identity, Clock clock, Duration duration) {
+    this.vertx = vertx;
+    this.leases = leases;
+    this.identity = identity;
+    this.clock = clock;
+    this.duration = duration;
+  }
+
+  /** The Lease's name for a node (a Lease name, like a node's, is at most 253 characters). */
+  static String leaseName(String node) {
+    String name = "takeover-" + node;
+    return name.length() <= 253 ? name : name.substring(0, 253);
+  }
+
+  /** A node held by this process, renewed until {@link #release()}. */
+  final class Held {
+    private final Run run;
+    private volatile Lease lease;
+    private final long timer;
+    private volatile boolean released;
+
+    Held(Run run, Lease lease) {
+      this.run = run;
+      this.lease = lease;
+      this.timer = vertx.setPeriodic(Math.max(100, duration.toMillis() / 3), t -> renew());
+    }
+
+    private void renew() {
+      if (released) {
+        return;
+      }
+      String node = run.nodeName();
+      leases.get(NAMESPACE, leaseName(node)).compose(now -> {
+        if (now == null || !identity.equals(holder(now))) {
+          // Someone judged us gone (a pause, a partition) and holds the node now: stop acting on it at once.
+          String to = now == null ? "nobody (the Lease was deleted)" : holder(now);
+          if (run.lostTo == null) {
+            LOG.error("{}: lost node {}'s Lease to {}; the run stops and leaves the node to it", run.id, node, to);
+          }
+          run.lostTo = to;
+          run.cancelled = "lost node " + node + "'s Lease to " + to;
+          vertx.cancelTimer(timer);
+          return Future.succeededFuture();
+        }
+        return leases.update(renewed(now)).onSuccess(l -> lease = l).mapEmpty();
+      }).onFailure(e -> LOG.warn("{}: renewing node {}'s Lease failed (tried again in {} s): {}", run.id, node,
+          duration.toSeconds() / 3, e.getMessage()));
+    }
+
+    /** Stops renewing and clears the holder (the Lease stays, empty: the next run takes it at once). */
+    Future<Void> release() {
+      released = true;
+      vertx.cancelTimer(timer);
+      if (run.lostTo != null) {
+        return Future.succeededFuture();
+      }
+      return leases.get(NAMESPACE, leaseName(run.nodeName())).compose(now -> now == null || !identity.equals(holder(now))
+              ? Future.succeededFuture() : leases.update(cleared(now)).mapEmpty())
+          .otherwise(e -> {
+            LOG.warn("{}: releasing node {}'s Lease failed (it runs out in {} s): {}", run.id, run.nodeName(),
+                duration.toSeconds(), e.getMessage());
+            return null;
+          }).mapEmpty();
+    }
+  }
+
+  /** Why a node cannot be held: another holder, named, with what to do if it is gone for good. */
+  static final class Taken extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Taken(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
+   * Takes the node's Lease for {@code run}. Fails with {@link Taken} when another process holds it; a {@code resumed}
+   * run waits up to {@code patience} for the holder to stop renewing it.
+   */
+  Future<Held> acquire(Run run, boolean resumed, Duration patience) {
+    Promise<Held> done = Promise.promise();
+    attempt(run, resumed, clock.instant().plus(patience), null, null, done);
+    return done.future();
+  }
+
+  /**
+   * One try. {@code seen} is the Lease as last read and {@code seenAt} when it was first read in that state (this
+   * process's clock): it is taken once it has stayed the same for a whole duration.
+   */
+  private void attempt(Run run, boolean resumed, Instant giveUp, Lease seen, Instant seenAt, Promise<Held> done) {
+    String node = run.nodeName();
+    String name = leaseName(node);
+    leases.get(NAMESPACE, name).onComplete(read -> {
+      if (read.failed()) {
+        done.fail(read.cause());
+        return;
+      }
+      Lease now = read.result();
+      Instant at = clock.instant();
+      if (now == null) {
+        write(run, leases.create(fresh(node, run)), resumed, giveUp, done);
+        return;
+      }
+      String holder = holder(now);
+      boolean unchanged = seen != null && sameRecord(seen, now);
+      Instant since = unchanged ? seenAt : at;
+      if (holder.isEmpty() || holder.equals(identity) || !Duration.between(since, at).minus(duration).isNegative()) {
+        if (!holder.isEmpty() && !holder.equals(identity)) {
+          LOG.warn("{}: node {}'s Lease held by {} was not renewed for {} s: taking it over", run.id, node, holder,
+              Duration.between(since, at).toSeconds());
+        }
+        write(run, leases.update(taken(now, run)), resumed, giveUp, done);
+        return;
+      }
+      boolean looksStale = renewedAt(now).plus(leaseDuration(now)).isBefore(at);
+      if (!resumed && !looksStale) {
+        done.fail(new Taken(takenBy(node, now, at)));
+        return;
+      }
+      if (at.isAfter(giveUp)) {
+        done.fail(new Taken(takenBy(node, now, at) + "; it was still renewed after waiting"));
+        return;
+      }
+      if (seen == null) {
+        LOG.info("{}: node {}'s Lease is held by {}; waiting for it to run out", run.id, node, holder);
+      }
+      vertx.setTimer(Math.max(100, duration.toMillis() / 10), t -> attempt(run, resumed, giveUp, now, since, done));
+    });
+  }
+
+  /** A write that lost a race (409: someone created or renewed it in between) is decided again on what is there. */
+  private void write(Run run, Future<Lease> written, boolean resumed, Instant giveUp, Promise<Held> done) {
+    written.onComplete(ar -> {
+      if (ar.succeeded()) {
+        done.complete(new Held(run, ar.result()));
+      } else if (KubeCalls.statusOf(ar.cause()) == 409) {
+        attempt(run, resumed, giveUp, null, null, done);
+      } else {
+        done.fail(ar.cause());
+      }
+    });
+  }
+
+  private String takenBy(String node, Lease lease, Instant now) {
+    String run = lease.getMetadata().getAnnotations() == null ? null
+        : lease.getMetadata().getAnnotations().get(NodeRecord.RUN);
+    return "node " + node + " is held by " + holder(lease) + (run == null ? "" : " (" + run + ")")
+        + ": Lease " + NAMESPACE + "/" + leaseName(node) + " renewed " + ago(renewedAt(lease), now)
+        + "; one process acts on a node at a time (if that holder is gone for good: kubectl -n " + NAMESPACE
+        + " delete lease " + leaseName(node) + ")";
+  }
+
+  private static String ago(Instant then, Instant now) {
+    long s = Duration.between(then, now).toSeconds();
+    return s >= 0 ? s + " s ago" : "at " + then + " (its clock is ahead of ours)";
+  }
+
+  private Lease fresh(String node, Run run) {
+    return new LeaseBuilder().withNewMetadata().withNamespace(NAMESPACE).withName(leaseName(node))
+        .addToLabels(MANAGED_BY, "takeover").addToAnnotations(NodeRecord.RUN, run.id.run())
+        .addToAnnotations(NodeRecord.TICKET, run.id.ticket()).endMetadata()
+        .withNewSpec().withHolderIdentity(identity).withLeaseDurationSeconds((int) duration.toSeconds())
+        .withAcquireTime(micro(clock.instant())).withRenewTime(micro(clock.instant())).withLeaseTransitions(0)
+        .endSpec().build();
+  }
+
+  private Lease taken(Lease now, Run run) {
+    boolean transition = !identity.equals(holder(now));
+    Integer transitions = now.getSpec().getLeaseTransitions();
+    return new LeaseBuilder(now).editMetadata().addToLabels(MANAGED_BY, "takeover")
+        .addToAnnotations(NodeRecord.RUN, run.id.run()).addToAnnotations(NodeRecord.TICKET, run.id.ticket()).endMetadata()
+        .editSpec().withHolderIdentity(identity).withLeaseDurationSeconds((int) duration.toSeconds())
+        .withAcquireTime(transition ? micro(clock.instant()) : now.getSpec().getAcquireTime())
+        .withRenewTime(micro(clock.instant()))
+        .withLeaseTransitions((transitions == null ? 0 : transitions) + (transition ? 1 : 0)).endSpec().build();
+  }
+
+  private Lease renewed(Lease now) {
+    return new LeaseBuilder(now).editSpec().withRenewTime(micro(clock.instant())).endSpec().build();
+  }
+
+  private Lease cleared(Lease now) {
+    return new LeaseBuilder(now).editSpec().withHolderIdentity(null).withRenewTime(micro(clock.instant())).endSpec()
+        .build();
+  }
+
+  static String holder(Lease lease) {
+    return lease.getSpec() == null || lease.getSpec().getHolderIdentity() == null ? ""
+        : lease.getSpec().getHolderIdentity();
+  }
+
+  /** The same holder and renewal as before: nobody renewed it meanwhile. */
+  private static boolean sameRecord(Lease a, Lease b) {
+    return holder(a).equals(holder(b)) && renewedAt(a).equals(renewedAt(b))
+        && java.util.Objects.equals(a.getMetadata().getResourceVersion(), b.getMetadata().getResourceVersion());
+  }
+
+  private static Instant renewedAt(Lease lease) {
+    ZonedDateTime t = lease.getSpec() == null ? null : lease.getSpec().getRenewTime();
+    return t == null ? Instant.EPOCH : t.toInstant();
+  }
+
+  private static Duration leaseDuration(Lease lease) {
+    Integer s = lease.getSpec() == null ? null : lease.getSpec().getLeaseDurationSeconds();
+    return Duration.ofSeconds(s == null ? 15 : s);
+  }
+
+  private static ZonedDateTime micro(Instant t) {
+    return t.atZone(ZoneOffset.UTC);
+  }
+}
