@@ -20,6 +20,7 @@ import dev.takeover.subscribers.CloudEventsPublisher;
 import dev.takeover.subscribers.KubeEventRecorder;
 import dev.takeover.subscribers.TicketLog;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,12 +47,18 @@ import java.util.List;
 public final class Daemon {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
 
+  private final Vertx vertx;
   private final Supervisor parts;
+  /** The parts that act, while this replica leads; null otherwise. */
+  private volatile Supervisor acting;
+  private Leadership leadership;
+  private boolean alone;
   private KubeEventRecorder recorder;
   private Metrics metrics;
   private volatile HttpServerVerticle http;
 
   private Daemon(Vertx vertx) {
+    this.vertx = vertx;
     this.parts = new Supervisor(vertx);
   }
 
@@ -60,14 +67,20 @@ public final class Daemon {
     return start(vertx, config, kube, clock, Metrics.create());
   }
 
-  /** Starts every part, its metrics in {@code metrics}; completes when tickets are being read. */
+  /**
+   * Starts every part, its metrics in {@code metrics}. Completes when this replica either leads and reads tickets,
+   * or follows a leader it has seen (with leader election off: when tickets are being read).
+   */
   public static Future<Daemon> start(Vertx vertx, DaemonConfig config, Kube kube, Clock clock, Metrics metrics) {
     Daemon d = new Daemon(vertx);
     Supervisor p = d.parts;
     d.metrics = metrics;
+    io.micrometer.core.instrument.Gauge.builder("takeover_leader", d, x -> x.leading() ? 1 : 0)
+        .description("1 on the replica that leads (reads tickets, runs them), 0 on the others")
+        .register(metrics.registry());
     // First, so that the liveness probe answers while the rest starts (readiness says what is not up yet).
     return p.deployOrFail("http server", () -> d.http = new HttpServerVerticle(config.http(), List.of(
-            v -> new Probes(v, config),
+            v -> new Probes(v, config, d::leading),
             v -> metrics.routes(),
             v -> ticketInputs(v, config, clock)), metrics.httpObserver()))
         .recover(e -> Future.failedFuture(new ConfigError("http.port " + config.http().port() + " on "
@@ -78,10 +91,43 @@ public final class Daemon {
         // lists the nodes again, under the plan-and-cordon lock, before it cordons.
         .compose(v -> p.deploy("cluster watch",
             () -> new ClusterWatch(kube.calls(), config.engine().relistPeriod().multipliedBy(12)), true))
-        // Not restarted: a new engine would not hold the runs in progress; its failures stay within a run.
-        .compose(v -> p.deploy("engine", () -> new EngineVerticle(kube, config.engine(),
+        .compose(v -> {
+          if (!config.leader().enabled()) {
+            d.alone = true;
+            return d.lead(config, kube, clock);
+          }
+          return d.elect(config, kube, clock);
+        })
+        .map(d);
+  }
+
+  /** Runs for leader; completes once this replica leads (its parts up) or has seen another leader. */
+  private Future<Void> elect(DaemonConfig config, Kube kube, Clock clock) {
+    DaemonConfig.Leader l = config.leader();
+    String namespace = !l.namespace().isBlank() ? l.namespace()
+        : kube.calls().client().getNamespace() != null ? kube.calls().client().getNamespace() : "default";
+    Promise<Void> settled = Promise.promise();
+    leadership = new Leadership(vertx, kube.quickClient(l.retryPeriod()), l, namespace, config.instance(),
+        () -> lead(config, kube, clock).andThen(ar -> settled.tryComplete()), this::follow) {
+      @Override
+      void seen(String holder) {
+        if (!holder.isEmpty() && !holder.equals(config.instance())) {
+          settled.tryComplete();
+        }
+      }
+    };
+    leadership.start();
+    return settled.future();
+  }
+
+  /** The parts that act, on the leader only: they read tickets, run them and tell of them. */
+  private Future<Void> lead(DaemonConfig config, Kube kube, Clock clock) {
+    Supervisor p = new Supervisor(vertx);
+    acting = p;
+    // Not restarted: a new engine would not hold the runs in progress; its failures stay within a run.
+    return p.deploy("engine", () -> new EngineVerticle(kube, config.engine(),
             new dev.takeover.engine.Engine.Recovering(config.deadNodes().recovery(),
-                dev.takeover.fence.Fences.from(vertx, config.deadNodes().fencing())), clock), false))
+                dev.takeover.fence.Fences.from(vertx, config.deadNodes().fencing())), clock), false)
         // Before the detector, so that no node.down it publishes goes unheard.
         .compose(v -> !config.deadNodes().recovery().anyAutomatic() ? Future.succeededFuture()
             : p.deploy("automatic recovery", () -> new dev.takeover.cluster.AutomaticRecovery(kube,
@@ -94,11 +140,31 @@ public final class Daemon {
         .compose(v -> p.deploy("metrics subscriber", () -> new MetricsSubscriber(metrics), true))
         .compose(v -> p.deploy("slack notifier", () -> new SlackNotifier(config.slack(), clock), true))
         .compose(v -> {
-          d.recorder = new KubeEventRecorder(kube, new EventStream(vertx)).toldOn(vertx).nodeEventsOn(vertx);
+          recorder = new KubeEventRecorder(kube, new EventStream(vertx)).toldOn(vertx).nodeEventsOn(vertx);
           return p.deploy("scheduler", () -> new SchedulerVerticle(config, clock), true);
         })
-        .compose(v -> p.deploy("ticket intake", () -> new KafkaIntake(config, clock), true))
-        .map(d);
+        .compose(v -> p.deploy("ticket intake", () -> new KafkaIntake(config, clock), true));
+  }
+
+  /** Takes the acting parts down, in the reverse order: no ticket is read, runs halt resumable. */
+  private Future<Void> follow() {
+    Supervisor p = acting;
+    acting = null;
+    if (p == null) {
+      return Future.succeededFuture();
+    }
+    KubeEventRecorder r = recorder;
+    recorder = null;
+    return p.stop().andThen(ar -> {
+      if (r != null) {
+        r.close();
+      }
+    });
+  }
+
+  /** Whether this replica acts now (always, with leader election off). */
+  public boolean leading() {
+    return alone ? acting != null : leadership != null && leadership.leading();
   }
 
   /**
@@ -132,13 +198,13 @@ public final class Daemon {
     return metrics;
   }
 
-  /** Stops the parts in the reverse order: no new ticket is read, runs in progress stay resumable. */
+  /**
+   * Stops: first the parts that act (no new ticket is read, runs halt resumable), then the Lease is released (another
+   * replica leads within its retry period), then the rest.
+   */
   public Future<Void> stop() {
-    return parts.stop().andThen(ar -> {
-      if (recorder != null) {
-        recorder.close();
-      }
-    });
+    Future<Void> acted = leadership != null ? leadership.stop() : follow();
+    return acted.transform(ar -> parts.stop());
   }
 
   static String oneLine(Throwable t) {

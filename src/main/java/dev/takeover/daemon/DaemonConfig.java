@@ -29,7 +29,14 @@ import java.util.TreeMap;
  */
 public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, String instance,
                            TriggerConfig.Http http, TriggerConfig.Slack slack, TriggerConfig.Alertmanager alertmanager,
-                           TriggerConfig.Gate gate, DeadNodes deadNodes) {
+                           TriggerConfig.Gate gate, DeadNodes deadNodes, Leader leader) {
+
+  /** Every input and the dead-node detection, leader election with its defaults. */
+  public DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, String instance, TriggerConfig.Http http,
+                      TriggerConfig.Slack slack, TriggerConfig.Alertmanager alertmanager, TriggerConfig.Gate gate,
+                      DeadNodes deadNodes) {
+    this(kafka, engine, tickets, instance, http, slack, alertmanager, gate, deadNodes, Leader.defaults());
+  }
 
   /** Every input, the dead-node detection with its defaults. */
   public DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, String instance, TriggerConfig.Http http,
@@ -47,23 +54,60 @@ public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, St
   }
 
   public DaemonConfig withHttp(TriggerConfig.Http h) {
-    return new DaemonConfig(kafka, engine, tickets, instance, h, slack, alertmanager, gate, deadNodes);
+    return new DaemonConfig(kafka, engine, tickets, instance, h, slack, alertmanager, gate, deadNodes, leader);
   }
 
   public DaemonConfig withSlack(TriggerConfig.Slack s) {
-    return new DaemonConfig(kafka, engine, tickets, instance, http, s, alertmanager, gate, deadNodes);
+    return new DaemonConfig(kafka, engine, tickets, instance, http, s, alertmanager, gate, deadNodes, leader);
   }
 
   public DaemonConfig withAlertmanager(TriggerConfig.Alertmanager a) {
-    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, a, gate, deadNodes);
+    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, a, gate, deadNodes, leader);
   }
 
   public DaemonConfig withGate(TriggerConfig.Gate g) {
-    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, g, deadNodes);
+    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, g, deadNodes, leader);
+  }
+
+  public DaemonConfig withLeader(Leader l) {
+    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, gate, deadNodes, l);
+  }
+
+  public DaemonConfig withInstance(String i) {
+    return new DaemonConfig(kafka, engine, tickets, i, http, slack, alertmanager, gate, deadNodes, leader);
+  }
+
+  /**
+   * Leader election ({@code leaderElection.*}): of the replicas, only the one holding the Lease reads tickets,
+   * schedules and runs them; every replica serves HTTP, Slack and Alertmanager, which only publish tickets.
+   *
+   * @param enabled       off: this process acts alone, as if always the leader (one replica, a test)
+   * @param namespace     where the Lease is; empty: the pod's (POD_NAMESPACE, else the service account's, else the
+   *                      kubeconfig's)
+   * @param leaseName     the Lease's name ({@code takeover})
+   * @param leaseDuration how long a leader's Lease lasts unrenewed before another replica may take it (PT15S)
+   * @param renewDeadline how long the leader tries to renew before it gives up leading (PT10S): shorter than the
+   *                      duration, so that it has stopped acting before another may start
+   * @param retryPeriod   how often a replica tries to take or renew the Lease (PT2S)
+   */
+  public record Leader(boolean enabled, String namespace, String leaseName, Duration leaseDuration,
+                       Duration renewDeadline, Duration retryPeriod) {
+    public static Leader defaults() {
+      return new Leader(true, "", "takeover", Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2));
+    }
+
+    /** The same, on shorter timing (tests of a failover). */
+    public Leader withTiming(Duration lease, Duration renew, Duration retry) {
+      return new Leader(enabled, namespace, leaseName, lease, renew, retry);
+    }
+
+    public Leader off() {
+      return new Leader(false, namespace, leaseName, leaseDuration, renewDeadline, retryPeriod);
+    }
   }
 
   public DaemonConfig withDeadNodes(DeadNodes d) {
-    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, gate, d);
+    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, gate, d, leader);
   }
 
   /**

@@ -104,7 +104,29 @@ public final class DaemonConfigLoader {
     TriggerConfig.Gate gate = new TriggerConfig.Gate(get(Settings.GATE_PROMETHEUS_URL, values),
         get(Settings.GATE_ALERTS, values), get(Settings.GATE_INTERVAL, values));
     return new DaemonConfig(kafka, engine, tickets, instance.isEmpty() ? hostName(env) : instance, http, slack,
-        alertmanager, gate, deadNodes(values));
+        alertmanager, gate, deadNodes(values), leader(values, env));
+  }
+
+  /**
+   * Leader election's settings. The renewal must give up well before the Lease runs out (a leader that stopped
+   * renewing must have stopped acting before another replica may start), and be tried more than once meanwhile.
+   */
+  private static DaemonConfig.Leader leader(Map<String, Value> values, Map<String, String> env) {
+    String namespace = get(Settings.LEADER_NAMESPACE, values);
+    DaemonConfig.Leader l = new DaemonConfig.Leader(get(Settings.LEADER_ENABLED, values),
+        namespace.isBlank() ? podNamespace(env) : namespace, get(Settings.LEADER_LEASE_NAME, values),
+        get(Settings.LEADER_LEASE_DURATION, values), get(Settings.LEADER_RENEW_DEADLINE, values),
+        get(Settings.LEADER_RETRY_PERIOD, values));
+    if (l.renewDeadline().compareTo(l.leaseDuration()) >= 0) {
+      throw new ConfigError(label(Settings.LEADER_RENEW_DEADLINE, values) + ": must be shorter than "
+          + label(Settings.LEADER_LEASE_DURATION, values));
+    }
+    // fabric8's elector asks for more than retryPeriod × 2.2 (its jitter): at least two tries before the deadline.
+    if (l.renewDeadline().toMillis() <= l.retryPeriod().toMillis() * 22 / 10) {
+      throw new ConfigError(label(Settings.LEADER_RETRY_PERIOD, values) + ": must be less than "
+          + label(Settings.LEADER_RENEW_DEADLINE, values) + " / 2.2");
+    }
+    return l;
   }
 
   /** The dead-node settings; automatic recovery without a fencing hook is refused here, at start. */
@@ -332,6 +354,23 @@ public final class DaemonConfigLoader {
     }
     return new DaemonConfig.Topics(get(Settings.TICKETS_TOPIC, values), get(Settings.EVENTS_TOPIC, values),
         get(Settings.DEAD_LETTERS_TOPIC, values), get(Settings.STATE_TOPIC, values));
+  }
+
+  /**
+   * The pod's namespace: POD_NAMESPACE (the chart sets it from the downward API), else the service account's; "" when
+   * neither (not in a pod: the kubeconfig's namespace is used).
+   */
+  private static String podNamespace(Map<String, String> env) {
+    String ns = env.get("POD_NAMESPACE");
+    if (ns != null && !ns.isBlank()) {
+      return ns.trim();
+    }
+    try {
+      return java.nio.file.Files.readString(java.nio.file.Path.of(
+          "/var/run/secrets/kubernetes.io/serviceaccount/namespace")).trim();
+    } catch (java.io.IOException | RuntimeException e) {
+      return "";
+    }
   }
 
   private static String hostName(Map<String, String> env) {

@@ -137,11 +137,19 @@ public final class EngineVerticle extends VerticleBase {
     return fields.put("node", node).put("refused", plan.refused()).put("summary", summary).put("at", at.toString());
   }
 
+  /**
+   * Halts the runs in progress before the verticle goes (its timers go with it): each stops at its next safe point,
+   * writes nothing more and lets go of its node, so that the next leader (or the next start) resumes it at once.
+   */
   @Override
   public Future<?> stop() {
-    if (engine != null) {
-      engine.close();
+    if (engine == null) {
+      return Future.succeededFuture();
     }
-    return Future.succeededFuture();
+    return engine.halt("the daemon stops or lost its leadership; the leader resumes the run", HALT_PATIENCE)
+        .andThen(ar -> engine.close());
   }
+
+  /** How long a halt waits for runs to reach a safe point (an eviction or a read in flight ends within seconds). */
+  static final java.time.Duration HALT_PATIENCE = java.time.Duration.ofSeconds(10);
 }

@@ -37,7 +37,7 @@ final class Settings {
   static final Map<String, String> DEFAULT_PROPERTIES = Map.of(BOOTSTRAP_SERVERS, "localhost:9092");
   /** Keys whose value is a mapping of further keys. */
   static final Set<String> SECTIONS = Set.of("daemon", "kafka", "kafka.topics", "engine", "tickets", "http", "slack",
-      "alertmanager", "gate", "deadNodes", "deadNodes.fencing");
+      "alertmanager", "gate", "deadNodes", "deadNodes.fencing", "leaderElection");
 
   private static final EngineConfig ENGINE = EngineConfig.defaults();
 
@@ -104,6 +104,17 @@ final class Settings {
       RECOVERY.outOfServiceTaint(), Settings::bool);
   static final Setting<Duration> DEAD_NODES_POD_GC_WAIT = new Setting<>("deadNodes.podGcWait",
       RECOVERY.podGcWait(), Settings::positiveDuration);
+  private static final DaemonConfig.Leader LEADER = DaemonConfig.Leader.defaults();
+  static final Setting<Boolean> LEADER_ENABLED = new Setting<>("leaderElection.enabled", LEADER.enabled(), Settings::bool);
+  static final Setting<String> LEADER_NAMESPACE = new Setting<>("leaderElection.namespace", "", text -> text);
+  static final Setting<String> LEADER_LEASE_NAME = new Setting<>("leaderElection.leaseName", LEADER.leaseName(),
+      Settings::required);
+  static final Setting<Duration> LEADER_LEASE_DURATION = new Setting<>("leaderElection.leaseDuration",
+      LEADER.leaseDuration(), Settings::positiveDuration);
+  static final Setting<Duration> LEADER_RENEW_DEADLINE = new Setting<>("leaderElection.renewDeadline",
+      LEADER.renewDeadline(), Settings::positiveDuration);
+  static final Setting<Duration> LEADER_RETRY_PERIOD = new Setting<>("leaderElection.retryPeriod",
+      LEADER.retryPeriod(), Settings::positiveDuration);
   static final Setting<String> FENCING_URL = new Setting<>("deadNodes.fencing.url", "", Settings::urlOrEmpty);
   static final Setting<String> FENCING_TOKEN = new Setting<>("deadNodes.fencing.token", "", text -> text);
   static final Setting<String> FENCING_TOKEN_FILE = new Setting<>("deadNodes.fencing.tokenFile", "", text -> text);
@@ -126,7 +137,8 @@ final class Settings {
       SLACK_WEBHOOK_URL, ALERT_NAMES, ALERT_NODE_LABELS, ALERT_ACTION, GATE_PROMETHEUS_URL, GATE_ALERTS, GATE_INTERVAL,
       DEAD_NODES_GRACE, DEAD_NODES_POLICY, DEAD_NODES_AUTOMATIC, DEAD_NODES_MANUAL, DEAD_NODES_RECOVER_AFTER,
       DEAD_NODES_MAX_DOWN_SHARE, DEAD_NODES_OUT_OF_SERVICE_TAINT, DEAD_NODES_POD_GC_WAIT, FENCING_URL, FENCING_TOKEN,
-      FENCING_TOKEN_FILE, FENCING_COMMAND, FENCING_TIMEOUT);
+      FENCING_TOKEN_FILE, FENCING_COMMAND, FENCING_TIMEOUT, LEADER_ENABLED, LEADER_NAMESPACE, LEADER_LEASE_NAME,
+      LEADER_LEASE_DURATION, LEADER_RENEW_DEADLINE, LEADER_RETRY_PERIOD);
 
   private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
   private static final Pattern INSTANCE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,252}");

@@ -247,4 +247,29 @@ public final class Engine implements AutoCloseable {
   public void close() {
     // Nothing of its own to stop: each run's waits close with the run.
   }
+
+  /**
+   * Halts every run at its next safe point (before a step, between eviction retries) without the failure policy:
+   * nothing more is written on the nodes, whose records say where each run stood, so that the next leader resumes
+   * them. Completes when they have stopped (and let go of their nodes' Leases), or after {@code bound}.
+   */
+  public Future<Void> halt(String why, java.time.Duration bound) {
+    Promise<Void> done = Promise.promise();
+    parts.context().runOnContext(v -> {
+      runs.values().forEach(run -> {
+        run.halted = why;
+        run.cancelled = why;
+      });
+      List<Future<Outcome>> ends = List.copyOf(outcomes.values());
+      if (!ends.isEmpty()) {
+        LOG.info("halting {} run(s): {}", ends.size(), why);
+      }
+      long timer = parts.vertx().setTimer(bound.toMillis(), t -> done.tryComplete());
+      Future.join(ends).onComplete(ar -> {
+        parts.vertx().cancelTimer(timer);
+        done.tryComplete();
+      });
+    });
+    return done.future();
+  }
 }

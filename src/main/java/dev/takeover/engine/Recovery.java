@@ -32,6 +32,10 @@ final class Recovery {
     Status failed = run.cancelled != null ? Status.CANCELLED : Status.FAILED;
     String reason = run.cancelled != null && !(cause instanceof Run.Cancelled)
         ? "cancelled (" + run.cancelled + "): " + why : why;
+    if (run.halted != null) {
+      return Future.succeededFuture(run.outcome(Status.CANCELLED, "halted (" + run.halted + "): " + run.nodeName()
+          + " is left as it is, its record on the node says where the run stood", stateOf(run.node), now()));
+    }
     if (run.lostTo != null) {
       // Another process holds the node now: undoing our cordon would undo its.
       return Future.succeededFuture(run.outcome(Status.FAILED, reason + "; " + run.nodeName() + " is left as it is to "

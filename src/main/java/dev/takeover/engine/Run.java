@@ -29,6 +29,11 @@ final class Run {
    * next safe point and writes nothing more on the node: it belongs to that holder now.
    */
   volatile String lostTo;
+  /**
+   * Why the run was halted (the daemon stops, or lost its leadership), or null. It stops at its next safe point and
+   * writes nothing more: the node keeps its record, and the next leader resumes the run from it.
+   */
+  String halted;
   /** Set when another requester joined and holds the node: the run leaves it cordoned at the end. */
   boolean held;
 

@@ -29,8 +29,16 @@ public final class Probes implements Routes {
   /** Made on a worker: a Kafka client resolves its bootstrap addresses when it is built, which may wait on DNS. */
   private final Future<KafkaAdminClient> admin;
 
+  /** Whether this replica leads: only the leader has a scheduler to ask (a follower is ready without one). */
+  private final java.util.function.BooleanSupplier leading;
+
   public Probes(Vertx vertx, DaemonConfig config) {
+    this(vertx, config, () -> true);
+  }
+
+  public Probes(Vertx vertx, DaemonConfig config, java.util.function.BooleanSupplier leading) {
     this.vertx = vertx;
+    this.leading = leading;
     Map<String, String> props = new HashMap<>(config.kafka().properties());
     props.put("request.timeout.ms", String.valueOf(CHECK_PATIENCE.toMillis()));
     props.put("default.api.timeout.ms", String.valueOf(CHECK_PATIENCE.toMillis()));
@@ -56,7 +64,8 @@ public final class Probes implements Routes {
             : "the node view has not listed the nodes yet (is the API server reachable?)")));
     checks.add(check("kafka", admin.compose(KafkaAdminClient::describeCluster).map(c -> c.getNodes() == null || c.getNodes().isEmpty()
         ? "the cluster has no broker" : null)));
-    checks.add(check("scheduler", vertx.eventBus().request(SchedulerVerticle.STATUS,
+    boolean leads = leading.getAsBoolean();
+    checks.add(!leads ? Future.succeededFuture() : check("scheduler", vertx.eventBus().request(SchedulerVerticle.STATUS,
         new JsonObject().put("ticket", ""), timeout()).map(m -> (String) null)));
     return Future.join(checks).transform(ar -> {
       JsonObject all = new JsonObject();
@@ -64,7 +73,7 @@ public final class Probes implements Routes {
       String[] names = {"kubernetes", "kafka", "scheduler"};
       for (int i = 0; i < checks.size(); i++) {
         String problem = checks.get(i).result();
-        all.put(names[i], problem == null ? "ok" : problem);
+        all.put(names[i], problem != null ? problem : i == 2 && !leads ? "not the leader (the leader runs tickets)" : "ok");
         if (problem != null) {
           notReady.add(names[i] + ": " + problem);
         }

@@ -12,6 +12,7 @@ import io.vertx.core.Vertx;
  * swap one). Built on the daemon's own Vert.x instance: fabric8's HTTP client shares its event loops.
  */
 public final class Kube implements AutoCloseable {
+  private final Vertx vertx;
   private final KubernetesClient client;
   private final KubernetesClient noRetryClient;
   private final KubeCalls calls;
@@ -24,7 +25,10 @@ public final class Kube implements AutoCloseable {
   /** Who this process is, to the cluster: Events' reporting instance, the holder of the Leases it takes. */
   public final String identity;
 
+  private final java.util.List<KubernetesClient> quick = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private Kube(Vertx vertx, KubernetesClient client, KubernetesClient noRetryClient, int workers, String instance) {
+    this.vertx = vertx;
     this.client = client;
     this.noRetryClient = noRetryClient;
     this.calls = new KubeCalls(vertx, client, noRetryClient, workers);
@@ -52,12 +56,28 @@ public final class Kube implements AutoCloseable {
     return new Kube(vertx, client, noRetryClient, workers, instance);
   }
 
+  /**
+   * A client of its own for calls that must give up in time (leader election: a renewal that hangs past the renew
+   * deadline would keep a leader acting after the others may take over): no retries, each request cut after
+   * {@code timeout}. Closed with this.
+   */
+  public KubernetesClient quickClient(java.time.Duration timeout) {
+    int ms = (int) Math.max(1, timeout.toMillis());
+    Config c = new ConfigBuilder(client.getConfiguration()).withRequestRetryBackoffLimit(0).withRequestTimeout(ms)
+        .withConnectionTimeout(ms).build();
+    KubernetesClient k = new KubernetesClientBuilder().withConfig(c)
+        .withHttpClientFactory(new Vertx5HttpClientFactory(vertx)).build();
+    quick.add(k);
+    return k;
+  }
+
   public KubeCalls calls() {
     return calls;
   }
 
   @Override
   public void close() {
+    quick.forEach(KubernetesClient::close);
     calls.close();
     noRetryClient.close();
     client.close();

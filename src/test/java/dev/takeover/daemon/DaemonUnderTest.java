@@ -64,7 +64,7 @@ final class DaemonUnderTest implements AutoCloseable {
     String bootstrap = config.kafka().properties().get("bootstrap.servers");
     this.config = config;
     this.prefix = config.kafka().groupId();
-    kube = Kube.connect(vertx, cluster.client().getConfiguration(), 8, "takeover-daemon-test");
+    kube = Kube.connect(vertx, cluster.client().getConfiguration(), 8, config.instance());
     daemon = await(Daemon.start(vertx, config, kube, Clock.systemUTC()));
     producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all",
         "max.request.size", String.valueOf(8 * 1024 * 1024)), new StringSerializer(), new ByteArraySerializer());

@@ -1,0 +1,159 @@
+package dev.takeover.daemon;
+
+import dev.takeover.kafka.TestBroker;
+import dev.takeover.sim.Await;
+import dev.takeover.sim.Seed;
+import dev.takeover.sim.SimTiming;
+import dev.takeover.sim.SimulatedCluster;
+import io.cloudevents.CloudEvent;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static dev.takeover.daemon.DaemonUnderTest.data;
+import static dev.takeover.daemon.DaemonUnderTest.type;
+import static dev.takeover.daemon.DaemonUnderTest.types;
+import static dev.takeover.daemon.SeedScene.engine;
+import static dev.takeover.daemon.SeedScene.ticket;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two replicas of the daemon on one cluster and one broker. Only the leader acts; when it dies in the middle of a
+ * run, the other takes the Lease and finishes that run, and never are two replicas writing to the cluster at once:
+ * checked on the requests the API server received, told apart by their User-Agent.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class DaemonFailoverTest {
+  static final Duration BOUND = Duration.ofSeconds(90);
+
+  /** A write the API server received: when, from which replica, what. */
+  record Write(long at, String agent, String method, String path) {}
+
+  final List<Write> writes = new CopyOnWriteArrayList<>();
+  SimulatedCluster cluster;
+
+  @BeforeEach
+  void start() {
+    cluster = SimulatedCluster.builder().timing(SimTiming.fast()).requestHook((request, next) -> {
+      String agent = request.getHeader("User-Agent");
+      String method = request.getMethod();
+      String path = request.getPath();
+      // Writes to the cluster a run makes: Leases (the election's own) and Events (a story, not an act) aside.
+      if (agent != null && agent.startsWith("takeover (") && !"GET".equals(method) && !path.contains("/leases")
+          && !path.contains("/events")) {
+        writes.add(new Write(System.nanoTime(), agent, method, path));
+      }
+      return null;
+    }).start();
+    Seed.apply(cluster);
+  }
+
+  @AfterEach
+  void stop() {
+    cluster.close();
+  }
+
+  static DaemonConfig replica(String prefix, String name) {
+    DaemonConfig c = DaemonUnderTest.config(prefix, 1).withInstance(name);
+    return c.withLeader(c.leader().withTiming(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(500)));
+  }
+
+  @Test
+  void the_leader_killed_in_the_middle_of_a_run_is_replaced_by_the_other_replica_which_finishes_that_run() {
+    String prefix = TestBroker.unique("failover");
+    String node = SeedScene.mysqlNode(cluster);
+    String uid = SeedScene.mysql(cluster).getMetadata().getUid();
+    String id = TestBroker.unique("ha");
+    SeedScene.blockEviction(cluster);
+
+    DaemonUnderTest a = new DaemonUnderTest(cluster, replica(prefix, "replica-a"));
+    DaemonUnderTest b = null;
+    try {
+      b = new DaemonUnderTest(cluster, replica(prefix, "replica-b"));
+      // The first up leads; the other follows, and says so in its metric.
+      assertTrue(a.daemon.leading());
+      assertFalse(b.daemon.leading());
+      assertEquals(1.0, leaderGauge(a));
+      assertEquals(0.0, leaderGauge(b));
+      assertEquals("replica-a", leaseHolder());
+
+      a.publish(node, ticket(id, "takeover", node, "alice", ""));
+      List<CloudEvent> blocked = b.awaitEvent(id, engine("takeover.pod.eviction-blocked"), BOUND);
+      String run = data(blocked.stream().filter(type("started")).findFirst().orElseThrow()).getString("run");
+      assertTrue(writes.stream().allMatch(w -> w.agent().equals("takeover (replica-a)")), writes.toString());
+
+      long killed = System.nanoTime();
+      a.kill();
+      DaemonUnderTest heir = b;
+      Await.await("replica-b leads", BOUND, () -> heir.daemon.leading());
+      Duration failover = Duration.ofNanos(System.nanoTime() - killed);
+      System.out.printf("failover: replica-b leads %.1f s after replica-a was killed%n", failover.toMillis() / 1000.0);
+      assertEquals(1.0, leaderGauge(b));
+
+      b.awaitEvent(id, type("started").and(e -> data(e).getBoolean("resumed", false)), BOUND);
+      SeedScene.unblock(cluster);
+      List<CloudEvent> events = b.awaitEvent(id, type("completed").or(type("failed")).or(type("cancelled")), BOUND);
+
+      List<String> types = types(events);
+      assertEquals("completed", types.get(types.size() - 1), types + ": " + data(events.get(events.size() - 1)));
+      List<CloudEvent> starts = events.stream().filter(type("started")).toList();
+      assertEquals(List.of(run, run), starts.stream().map(e -> data(e).getString("run")).toList(),
+          "the same run resumed by the other replica, not a second run");
+      assertEquals(1, events.stream().filter(engine("takeover.pod.evicted")).count(), "mysql-0 evicted once");
+      assertNotEquals(uid, SeedScene.mysql(cluster).getMetadata().getUid());
+      assertNotEquals(node, SeedScene.mysqlNode(cluster));
+
+      // Never two at once: every write of replica-a came before the first of replica-b.
+      long lastOfA = writes.stream().filter(w -> w.agent().equals("takeover (replica-a)")).mapToLong(Write::at).max()
+          .orElseThrow();
+      long firstOfB = writes.stream().filter(w -> w.agent().equals("takeover (replica-b)")).mapToLong(Write::at).min()
+          .orElseThrow();
+      assertTrue(lastOfA < firstOfB, "interleaved writes: " + writes);
+      assertTrue(firstOfB > killed, "replica-b wrote before replica-a was killed: " + writes);
+    } finally {
+      if (b != null) {
+        b.close();
+      }
+      a.close();
+    }
+  }
+
+  @Test
+  void a_stopped_leader_releases_its_lease_and_the_other_replica_leads_within_seconds_not_a_lease_duration() {
+    String prefix = TestBroker.unique("handover");
+    DaemonUnderTest a = new DaemonUnderTest(cluster, replica(prefix, "replica-a"));
+    try (DaemonUnderTest b = new DaemonUnderTest(cluster, replica(prefix, "replica-b"))) {
+      assertTrue(a.daemon.leading());
+      long stopping = System.nanoTime();
+      a.stopDaemon(); // as SIGTERM does
+      assertFalse(a.daemon.leading());
+      // fabric8's release leaves the holder (a merge patch cannot clear it) and shortens the Lease to 1 s: replica-b
+      // takes it after seeing it unrenewed that long, within two retry periods (0.5 s here, with jitter) more.
+      Await.await("replica-b leads", Duration.ofSeconds(5), () -> b.daemon.leading());
+      System.out.printf("handover: replica-b leads %.2f s after replica-a began to stop%n",
+          (System.nanoTime() - stopping) / 1e9);
+      assertEquals("replica-b", leaseHolder());
+    } finally {
+      a.close();
+    }
+  }
+
+  private String leaseHolder() {
+    Lease lease = cluster.client().leases().inNamespace(cluster.client().getNamespace()).withName("takeover").get();
+    return lease == null ? null : lease.getSpec().getHolderIdentity();
+  }
+
+  private static double leaderGauge(DaemonUnderTest d) {
+    return d.daemon.metrics().registry().get("takeover_leader").gauge().value();
+  }
+}
