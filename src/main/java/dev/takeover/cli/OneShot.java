@@ -48,12 +48,25 @@ public final class OneShot {
       MessageConsumer<JsonObject> printing = events.subscribe(printer);
       Interruption interruption = new Interruption();
       events.subscribe(interruption);
-      Thread onStop = new Thread(() -> interruption.report(err), "takeover-interrupted");
+      java.util.concurrent.atomic.AtomicReference<Engine> running = new java.util.concurrent.atomic.AtomicReference<>();
+      Thread onStop = new Thread(() -> {
+        interruption.report(err);
+        // Let go of the node's Lease, so that a run started right after this one is not refused for its 15 s.
+        Engine e = running.get();
+        if (e != null) {
+          try {
+            e.letGo().await(3, TimeUnit.SECONDS);
+          } catch (Exception x) {
+            // Exiting anyway: the Lease runs out by itself.
+          }
+        }
+      }, "takeover-interrupted");
       Runtime.getRuntime().addShutdownHook(onStop);
       recorder = new KubeEventRecorder(kube, events);
       try {
         kube.calls().reach().await(30, TimeUnit.SECONDS);
         engine = Engine.start(vertx, kube, cmd.config(), events, Clock.systemUTC()).await(60, TimeUnit.SECONDS);
+        running.set(engine);
       } catch (Exception e) {
         err.println("takeover: cannot reach the Kubernetes API at " + config.getMasterUrl() + ": " + oneLine(e)
             + " (set KUBECONFIG or --kubeconfig)");

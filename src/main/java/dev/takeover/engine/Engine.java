@@ -55,6 +55,7 @@ public final class Engine implements AutoCloseable {
   private final Map<String, String> running = new HashMap<>(); // node → run id
   private final Map<String, Run> runs = new HashMap<>(); // run id → run in progress
   private final Map<String, Future<Outcome>> outcomes = new HashMap<>(); // run id → its end, while in progress
+  private final Map<String, NodeGuard.Held> holds = new java.util.concurrent.ConcurrentHashMap<>(); // run id → its node
 
   private Engine(Parts parts) {
     this.parts = parts;
@@ -225,7 +226,11 @@ public final class Engine implements AutoCloseable {
         return Future.succeededFuture(run.outcome(Status.REFUSED, why, NodeState.UNKNOWN, parts.clock().instant()));
       }
       // Released before the outcome is told: whoever hears of the end may take the node at once.
-      return sequence.get().eventually(() -> held.result().release());
+      holds.put(run.id.run(), held.result());
+      return sequence.get().eventually(() -> {
+        holds.remove(run.id.run());
+        return held.result().release();
+      });
     });
   }
 
@@ -246,6 +251,14 @@ public final class Engine implements AutoCloseable {
   @Override
   public void close() {
     // Nothing of its own to stop: each run's waits close with the run.
+  }
+
+  /**
+   * Lets go of every node's Lease held now, leaving the runs as they are: for a process about to exit (the CLI on
+   * Ctrl-C), so that the next run need not wait for the Leases to run out.
+   */
+  public Future<Void> letGo() {
+    return Future.join(holds.values().stream().map(NodeGuard.Held::release).toList()).mapEmpty();
   }
 
   /**
