@@ -180,7 +180,9 @@ public final class AlertmanagerWebhook implements Routes {
   private Future<JsonObject> known(String id) {
     return vertx.eventBus().<JsonObject>request(SchedulerVerticle.STATUS, new JsonObject().put("ticket", id), ASK)
         .<JsonObject>map(m -> m.body())
-        .recover(e -> Future.failedFuture(new Unavailable("the scheduler does not answer; try again")));
+        // A follower knows no ticket: publish; the leader's intake tells a repeat from a new one.
+        .recover(e -> SchedulerVerticle.notLeader(e) != null ? Future.succeededFuture(null)
+            : Future.failedFuture(new Unavailable("the scheduler does not answer; try again")));
   }
 
   private static final class Unavailable extends RuntimeException {

@@ -52,6 +52,7 @@ public final class Daemon {
   /** The parts that act, while this replica leads; null otherwise. */
   private volatile Supervisor acting;
   private Leadership leadership;
+  private io.vertx.core.eventbus.MessageConsumer<?> followerAnswers;
   private boolean alone;
   private KubeEventRecorder recorder;
   private Metrics metrics;
@@ -91,6 +92,7 @@ public final class Daemon {
         // lists the nodes again, under the plan-and-cordon lock, before it cordons.
         .compose(v -> p.deploy("cluster watch",
             () -> new ClusterWatch(kube.calls(), config.engine().relistPeriod().multipliedBy(12)), true))
+        .compose(v -> p.deploy("planner", () -> new EngineVerticle.Planner(kube, config.engine(), clock), true))
         .compose(v -> {
           if (!config.leader().enabled()) {
             d.alone = true;
@@ -107,8 +109,9 @@ public final class Daemon {
     String namespace = !l.namespace().isBlank() ? l.namespace()
         : kube.calls().client().getNamespace() != null ? kube.calls().client().getNamespace() : "default";
     Promise<Void> settled = Promise.promise();
+    answerAsFollower(config.instance());
     leadership = new Leadership(vertx, kube.quickClient(l.retryPeriod()), l, namespace, config.instance(),
-        () -> lead(config, kube, clock).andThen(ar -> settled.tryComplete()), this::follow) {
+        () -> lead(config, kube, clock).andThen(ar -> settled.tryComplete()), () -> follow(config.instance())) {
       @Override
       void seen(String holder) {
         if (!holder.isEmpty() && !holder.equals(config.instance())) {
@@ -120,8 +123,32 @@ public final class Daemon {
     return settled.future();
   }
 
+  /**
+   * While this replica follows, what only the leader knows (a ticket's state) is answered at once with 503 and who
+   * leads, rather than left to time out.
+   */
+  private void answerAsFollower(String instance) {
+    if (followerAnswers == null) {
+      followerAnswers = vertx.eventBus().consumer(dev.takeover.schedule.SchedulerVerticle.STATUS, m -> {
+        String leader = leadership == null ? "" : leadership.leader();
+        m.fail(dev.takeover.schedule.SchedulerVerticle.NOT_LEADER, "this replica (" + instance + ") is not the leader" + (leader.isEmpty() || leader.equals(instance)
+            ? "" : "; " + leader + " is") + ": ask again (tickets are taken by every replica)");
+      });
+    }
+  }
+
+  private Future<Void> stopAnsweringAsFollower() {
+    io.vertx.core.eventbus.MessageConsumer<?> c = followerAnswers;
+    followerAnswers = null;
+    return c == null ? Future.succeededFuture() : c.unregister();
+  }
+
   /** The parts that act, on the leader only: they read tickets, run them and tell of them. */
   private Future<Void> lead(DaemonConfig config, Kube kube, Clock clock) {
+    return stopAnsweringAsFollower().transform(x -> acting(config, kube, clock));
+  }
+
+  private Future<Void> acting(DaemonConfig config, Kube kube, Clock clock) {
     Supervisor p = new Supervisor(vertx);
     acting = p;
     // Not restarted: a new engine would not hold the runs in progress; its failures stay within a run.
@@ -147,7 +174,7 @@ public final class Daemon {
   }
 
   /** Takes the acting parts down, in the reverse order: no ticket is read, runs halt resumable. */
-  private Future<Void> follow() {
+  private Future<Void> follow(String instance) {
     Supervisor p = acting;
     acting = null;
     if (p == null) {
@@ -158,6 +185,9 @@ public final class Daemon {
     return p.stop().andThen(ar -> {
       if (r != null) {
         r.close();
+      }
+      if (instance != null) {
+        answerAsFollower(instance);
       }
     });
   }
@@ -203,8 +233,8 @@ public final class Daemon {
    * replica leads within its retry period), then the rest.
    */
   public Future<Void> stop() {
-    Future<Void> acted = leadership != null ? leadership.stop() : follow();
-    return acted.transform(ar -> parts.stop());
+    Future<Void> acted = leadership != null ? leadership.stop() : follow(null);
+    return acted.transform(ar -> stopAnsweringAsFollower()).transform(ar -> parts.stop());
   }
 
   static String oneLine(Throwable t) {

@@ -70,7 +70,6 @@ public final class EngineVerticle extends VerticleBase {
       vertx.eventBus().<JsonObject>consumer(RUN, this::run);
       vertx.eventBus().<JsonObject>consumer(CANCEL, m -> engine.cancel(m.body().getString("runId"),
           m.body().getString("why", "cancelled")).onComplete(ar -> m.reply(ar.succeeded() && ar.result())));
-      vertx.eventBus().<JsonObject>consumer(PLAN, this::plan);
       vertx.eventBus().<JsonObject>consumer(END_OUT_OF_SERVICE, m -> engine.endOutOfService(m.body().getString("node"))
           .onComplete(ar -> {
             if (ar.succeeded()) {
@@ -107,7 +106,29 @@ public final class EngineVerticle extends VerticleBase {
     msg.reply(runId);
   }
 
-  private void plan(Message<JsonObject> msg) {
+  /**
+   * The plan of a node, read only, on every replica (a follower too: Slack's {@code /takeover} and the API preview a
+   * plan wherever they land): an engine of its own that never runs a ticket.
+   */
+  public static final class Planner extends VerticleBase {
+    private final Kube kube;
+    private final EngineConfig config;
+    private final Clock clock;
+
+    public Planner(Kube kube, EngineConfig config, Clock clock) {
+      this.kube = kube;
+      this.config = config;
+      this.clock = clock;
+    }
+
+    @Override
+    public Future<?> start() {
+      return Engine.start(vertx, kube, config, new EventStream(vertx), clock).onSuccess(e -> vertx.eventBus()
+          .<JsonObject>consumer(PLAN, m -> plan(e, clock, m)));
+    }
+  }
+
+  private static void plan(Engine engine, Clock clock, Message<JsonObject> msg) {
     String node = msg.body().getString("node");
     JsonObject o = msg.body().getJsonObject("options", new JsonObject());
     PlanOptions options = PlanOptions.defaults().withDeleteEmptyDirData(o.getBoolean("deleteEmptyDirData", false))

@@ -81,16 +81,18 @@ public final class TicketsApi implements Routes {
           if (refused != null) {
             return Future.succeededFuture(Reply.error(400, refused.code(), refused.reason()));
           }
-          return known(t.id()).recover(e -> Future.failedFuture(new Unavailable("the scheduler does not answer; "
-              + "try again"))).compose(entry -> {
-            if (entry != null && !valid.fingerprint().equals(entry.getString("fingerprint"))) {
+          // On a follower nothing is known of tickets: the leader's intake tells duplicates (a conflicting one is
+          // dead-lettered there instead of refused here).
+          return known(t.id()).recover(e -> SchedulerVerticle.notLeader(e) != null ? Future.succeededFuture(UNKNOWN_HERE)
+              : Future.failedFuture(new Unavailable("the scheduler does not answer; try again"))).compose(entry -> {
+            if (entry != null && entry != UNKNOWN_HERE && !valid.fingerprint().equals(entry.getString("fingerprint"))) {
               return Future.succeededFuture(Reply.error(409, "duplicate-conflict", "ticket " + t.id()
                   + " is already known with other content; use a new id"));
             }
             return publisher.publish(t.node(), body, "http")
                 .map(v -> Reply.json(202, new JsonObject().put("ticket", t.id()).put("node", t.node())
                     .put("action", t.kind().name().toLowerCase(java.util.Locale.ROOT))
-                    .put("duplicate", entry != null)
+                    .put("duplicate", entry == UNKNOWN_HERE ? null : entry != null)
                     .put("status", "/api/v1/tickets/" + t.id())))
                 .recover(e -> Future.failedFuture(new Unavailable("the ticket could not be put on Kafka ("
                     + HttpServerVerticle.oneLine(e) + "); nothing was taken, try again")));
@@ -114,7 +116,8 @@ public final class TicketsApi implements Routes {
           .put("outcome", entry.getString("outcome")).put("reason", entry.getString("reason"))
           .put("accepted", entry.getString("accepted")).put("updated", entry.getString("updated"))
           .put("request", entry.getJsonObject("ticket")).put("history", history.of(id)));
-    }).recover(e -> Future.succeededFuture(Reply.error(503, "unavailable", "the scheduler does not answer; try again")));
+    }).recover(e -> Future.succeededFuture(Reply.error(503, "unavailable", SchedulerVerticle.notLeader(e) != null
+        ? SchedulerVerticle.notLeader(e) : "the scheduler does not answer; try again")));
   }
 
   private Future<Reply> plan(Request r) {
@@ -140,6 +143,9 @@ public final class TicketsApi implements Routes {
     return vertx.eventBus().<JsonObject>request(SchedulerVerticle.STATUS, new JsonObject().put("ticket", id), ASK)
         .map(m -> m.body());
   }
+
+  /** What a follower knows of a ticket: nothing (not "no such ticket"). */
+  private static final JsonObject UNKNOWN_HERE = new JsonObject();
 
   private static final class Unavailable extends RuntimeException {
     Unavailable(String message) {

@@ -40,6 +40,13 @@ public final class SchedulerVerticle extends VerticleBase {
   public static final String SUBMIT = "takeover.scheduler.submit";
   /** Replies the state of a ticket: {@code {"ticket": id}} → its recorded state, or null. */
   public static final String STATUS = "takeover.scheduler.status";
+  /** The failure code of {@value #STATUS} on a replica that does not lead (HTTP's "misdirected request"). */
+  public static final int NOT_LEADER = 421;
+
+  /** The failure's line when a follower answered ("this replica … is not the leader; … is: ask again"), else null. */
+  public static String notLeader(Throwable e) {
+    return e instanceof io.vertx.core.eventbus.ReplyException r && r.failureCode() == NOT_LEADER ? r.getMessage() : null;
+  }
   private static final Logger LOG = LoggerFactory.getLogger(SchedulerVerticle.class);
 
   private final DaemonConfig config;

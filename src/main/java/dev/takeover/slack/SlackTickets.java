@@ -78,7 +78,8 @@ final class SlackTickets {
           ? Future.succeededFuture(Answer.say("No ticket `" + esc(cancel.ticket()) + "` is known."))
           : submit(c.responseUrl(), ticket(c, "cancel", entry.getJsonObject("ticket", new JsonObject()).getString("node", ""))
               .put("target", cancel.ticket())),
-          e -> Future.succeededFuture(Answer.say(":warning: The scheduler does not answer; try again in a moment.")));
+          e -> Future.succeededFuture(Answer.say(":warning: " + (SchedulerVerticle.notLeader(e) != null
+              ? esc(SchedulerVerticle.notLeader(e)) : "The scheduler does not answer; try again in a moment."))));
     }
     if (a instanceof SlashCommand.Status s) {
       return status(s.target());
@@ -192,7 +193,8 @@ final class SlackTickets {
                 + (n.getBoolean("controlPlane", false) ? ", control plane" : "") + ".");
           })
           .otherwise(Answer.say(":warning: The cluster view does not answer; try again in a moment."));
-    }, e -> Future.succeededFuture(Answer.say(":warning: The scheduler does not answer; try again in a moment.")));
+    }, e -> Future.succeededFuture(Answer.say(":warning: " + (SchedulerVerticle.notLeader(e) != null
+              ? esc(SchedulerVerticle.notLeader(e)) : "The scheduler does not answer; try again in a moment."))));
   }
 
   /**

@@ -148,6 +148,51 @@ class DaemonFailoverTest {
     }
   }
 
+  @Test
+  void a_follower_is_ready_takes_tickets_previews_plans_and_says_who_leads_for_what_only_the_leader_knows()
+      throws Exception {
+    String prefix = TestBroker.unique("follower");
+    String token = "follower-test-token";
+    java.util.function.UnaryOperator<DaemonConfig> api = c -> c.withHttp(new TriggerConfig.Http("127.0.0.1", 0, 65536,
+        token));
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    try (DaemonUnderTest a = new DaemonUnderTest(cluster, api.apply(replica(prefix, "replica-a")));
+         DaemonUnderTest b = new DaemonUnderTest(cluster, api.apply(replica(prefix, "replica-b")))) {
+      assertFalse(b.daemon.leading());
+      String follower = "http://127.0.0.1:" + b.daemon.httpPort();
+
+      java.net.http.HttpResponse<String> ready = send(http, follower + "/readyz", null, null);
+      assertEquals(200, ready.statusCode(), ready.body());
+      assertTrue(ready.body().contains("not the leader"), ready.body());
+
+      java.net.http.HttpResponse<String> plan = send(http, follower + "/api/v1/nodes/kube-node02/plan", token, null);
+      assertEquals(200, plan.statusCode(), plan.body());
+
+      String id = TestBroker.unique("via-follower");
+      java.net.http.HttpResponse<String> taken = send(http, follower + "/api/v1/tickets", token,
+          "{\"id\": \"" + id + "\", \"action\": \"takeover\", \"node\": \"kube-node02\", \"requestedBy\": \"alice\"}");
+      assertEquals(202, taken.statusCode(), taken.body());
+      // The leader runs it, wherever it came in.
+      a.awaitEvent(id, type("completed"), BOUND);
+
+      java.net.http.HttpResponse<String> status = send(http, follower + "/api/v1/tickets/" + id, token, null);
+      assertEquals(503, status.statusCode(), status.body());
+      assertTrue(status.body().contains("this replica (replica-b) is not the leader; replica-a is"), status.body());
+    }
+  }
+
+  private static java.net.http.HttpResponse<String> send(java.net.http.HttpClient http, String url, String token,
+                                                         String body) throws Exception {
+    java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+        .timeout(Duration.ofSeconds(30));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    b = body == null ? b.GET() : b.header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+    return http.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
   private String leaseHolder() {
     Lease lease = cluster.client().leases().inNamespace(cluster.client().getNamespace()).withName("takeover").get();
     return lease == null ? null : lease.getSpec().getHolderIdentity();
