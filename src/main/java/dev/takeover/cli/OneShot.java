@@ -124,7 +124,7 @@ public final class OneShot {
 
   /**
    * Who this CLI is, to the cluster: the holder named on a node's Lease when another run asks for the node
-   * ("takeover-cli alice@laptop pid 4242"), and the reporting instance of its Events.
+   * ("takeover-cli alice@laptop pid 4242/9f3c"), and the reporting instance of its Events.
    */
   static String instance() {
     String host = System.getenv("HOSTNAME");
@@ -135,8 +135,10 @@ public final class OneShot {
         host = "localhost";
       }
     }
+    // The pid alone would not tell two runs apart where every process is pid 1 (a CLI in a container): a nonce does.
     return "takeover-cli " + System.getProperty("user.name", "someone") + "@" + host + " pid "
-        + ProcessHandle.current().pid();
+        + ProcessHandle.current().pid() + "/" + java.util.HexFormat.of().toHexDigits(
+            (short) java.util.concurrent.ThreadLocalRandom.current().nextInt());
   }
 
   static String oneLine(Throwable e) {
