@@ -1,7 +1,6 @@
 package dev.takeover.helm;
 
 import dev.takeover.sim.Await;
-import dev.takeover.sim.Seed;
 import dev.takeover.sim.SimTiming;
 import dev.takeover.sim.SimulatedCluster;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -26,9 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The chart's objects, every optional part on, created on the simulated seed cluster as helm install creates them:
- * the built-in kinds are taken and acted on (the Deployment's two pods run, the disruption controller computes the
- * budget); the Prometheus Operator's kinds are refused, as on any cluster without its CRDs.
+ * The chart's objects, every optional part on, created on a simulated cluster of the seed's three nodes as helm
+ * install creates them: the built-in kinds are taken and acted on (the Deployment's two pods run, the disruption
+ * controller computes the budget); the Prometheus Operator's kinds are refused, as on any cluster without its CRDs.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class ChartOnSimulatedClusterTest {
@@ -36,7 +35,8 @@ class ChartOnSimulatedClusterTest {
   @Test
   void the_rendered_objects_are_created_and_the_deployment_runs_two_ready_replicas_under_a_budget_of_one() {
     List<HasMetadata> objects = Chart.objects(Chart.template(Chart.ALL_ON));
-    try (SimulatedCluster cluster = Seed.cluster(SimTiming.fast())) {
+    try (SimulatedCluster cluster = SimulatedCluster.builder().timing(SimTiming.fast()).start()) {
+      cluster.scenario().node("kube-master").controlPlane().node("kube-node01").node("kube-node02").apply();
       KubernetesClient k = cluster.client();
       k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(Chart.NAMESPACE).endMetadata().build())
           .create();

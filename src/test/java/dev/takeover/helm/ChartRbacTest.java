@@ -28,10 +28,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,7 +82,7 @@ class ChartRbacTest {
   SimulatedCluster cluster;
   InstalledChart installed;
   DaemonCommand.Running daemon;
-  String api;
+  TicketApi api;
 
   @BeforeAll
   void run_what_takeover_does_in_production() throws Exception {
@@ -98,9 +95,7 @@ class ChartRbacTest {
           RequestHook f = fault.get();
           return f == null ? null : f.handle(request, next);
         }).start();
-    phase("seed");
     Seed.apply(cluster);
-    phase("shop");
     cluster.scenario().namespace("shop")
         .pv("pv-shop", "1Gi", "csi-standard", v -> v.csi("ebs.csi.aws.com", "vol-0a1b2c3d"))
         .headlessService("shop", "pg", 5432)
@@ -111,24 +106,22 @@ class ChartRbacTest {
         .pdb("shop", "pg", b -> b.maxUnavailable(1))
         .pdb("default", "mysql", b -> b.maxUnavailable(1).selector("app", "mysql-sts"))
         .apply();
-    phase("broker");
-    Map<String, Object> values = testValues();
-    phase("chart");
-    installed = InstalledChart.install(cluster, Files.createTempDirectory("takeover-chart"), values);
+    installed = InstalledChart.install(cluster, Files.createTempDirectory("takeover-chart"), testValues());
 
     phase("daemon start");
     daemon = installed.startDaemonAs(installed.readyPods().get(0));
-    api = "http://127.0.0.1:" + daemon.daemon().httpPort();
+    api = new TicketApi(http, "http://127.0.0.1:" + daemon.daemon().httpPort(), InstalledChart.API_TOKEN);
 
     phase("takeover");
     cluster.watchFaults().onlyFor("pods").cutAfterEvents(1);
     fault.set(replacedBehindAConflict("default/mysql-0", "shop/pg-0"));
     // Takeover's own replica may be on the node: its /tmp is an emptyDir, which kubectl's rule would refuse to drain.
-    post("/api/v1/tickets", ticket("HELM-1", "takeover", new JsonObject().put("deleteEmptyDirData", true)));
+    api.post(ticket("HELM-1", "takeover", new JsonObject().put("deleteEmptyDirData", true)));
     scrapeUntil("Takeover's cordon in takeover_node_cordoned", s -> s.has("takeover_node_cordoned", "node", NODE));
-    assertOutcome("HELM-1", "completed");
+    JsonObject done = api.awaitDone("HELM-1");
+    assertEquals("completed", done.getString("outcome"), done.encodePrettily());
     cluster.watchFaults().clear();
-    assertEquals(200, get("/api/v1/nodes/" + OTHER + "/plan").statusCode());
+    assertEquals(200, api.get("/api/v1/nodes/" + OTHER + "/plan").statusCode());
 
     phase("dead letter");
     try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", TestBroker.bootstrap()),
@@ -149,8 +142,9 @@ class ChartRbacTest {
     cluster.stopNode(NODE);
     scrapeUntil(NODE + " reported down", s -> s.has("takeover_stuck_statefulset_pods", "node", NODE)
         && s.value("takeover_stuck_statefulset_pods", "node", NODE) == 2.0);
-    post("/api/v1/tickets", ticket("HELM-REC-1", "recover", new JsonObject().put("poweredOff", true)));
-    JsonObject recovered = assertOutcome("HELM-REC-1", "completed");
+    api.post(ticket("HELM-REC-1", "recover", new JsonObject().put("poweredOff", true)));
+    JsonObject recovered = api.awaitDone("HELM-REC-1");
+    assertEquals("completed", recovered.getString("outcome"), recovered.encodePrettily());
     assertTrue(recovered.encode().contains("force-deleted"), "pod GC is off: Takeover force-deleted; " + recovered);
     cluster.startNode(NODE);
     Await.await("the out-of-service taint removed from " + NODE, Duration.ofSeconds(30), () -> !outOfService());
@@ -270,21 +264,10 @@ class ChartRbacTest {
         .put("reason", "the chart's RBAC, measured").put("options", options).encode();
   }
 
-  private JsonObject assertOutcome(String id, String outcome) {
-    JsonObject[] last = new JsonObject[1];
-    Await.await(id + " done", Duration.ofSeconds(90), () -> {
-      HttpResponse<String> r = get("/api/v1/tickets/" + id);
-      last[0] = r.statusCode() == 200 ? new JsonObject(r.body()) : null;
-      return last[0] != null && "done".equals(last[0].getString("state"));
-    });
-    assertEquals(outcome, last[0].getString("outcome"), last[0].encodePrettily());
-    return last[0];
-  }
-
   private void scrapeUntil(String what, Predicate<Scrape> until) {
     Scrape[] seen = new Scrape[1];
     Await.await(what, Duration.ofSeconds(30), () -> {
-      seen[0] = Scrape.get(http, api + "/metrics");
+      seen[0] = Scrape.get(http, api.base() + "/metrics");
       seen[0].samples().forEach(s -> exported.add(s.name()));
       return until.test(seen[0]);
     });
@@ -308,21 +291,5 @@ class ChartRbacTest {
       as.forEach(a -> lines.add("    " + a));
     });
     return String.join("\n", lines);
-  }
-
-  private void post(String path, String body) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(30))
-        .header("Authorization", "Bearer " + InstalledChart.API_TOKEN).POST(HttpRequest.BodyPublishers.ofString(body))
-        .build(), HttpResponse.BodyHandlers.ofString());
-    assertEquals(202, r.statusCode(), r.body());
-  }
-
-  private HttpResponse<String> get(String path) {
-    try {
-      return http.send(HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(30))
-          .header("Authorization", "Bearer " + InstalledChart.API_TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
-    } catch (Exception e) {
-      throw new AssertionError("GET " + path + ": " + e, e);
-    }
   }
 }
