@@ -57,8 +57,14 @@ public final class TakeoverMeters {
   private final Set<String> failingWatches = ConcurrentHashMap.newKeySet();
   private final Map<String, Gauge> cordoned = new ConcurrentHashMap<>();
   private final NodeMeters nodes;
+  private final StepClock steps;
 
   public TakeoverMeters(MeterRegistry registry) {
+    this(registry, java.time.Clock.systemUTC());
+  }
+
+  /** {@code clock} tells how long a step in progress has lasted, at each scrape. */
+  public TakeoverMeters(MeterRegistry registry, java.time.Clock clock) {
     this.registry = registry;
     Gauge.builder("takeover_runs_in_progress", runs, Set::size)
         .description("Runs started by the engine and not finished yet").register(registry);
@@ -71,6 +77,7 @@ public final class TakeoverMeters {
     }
     confirmed();
     nodes = new NodeMeters(registry);
+    steps = new StepClock(registry, clock, STEPS);
   }
 
   /** A ticket event ({@code {type, ticket, node, time, data}}). */
@@ -112,6 +119,7 @@ public final class TakeoverMeters {
   /** An engine event ({@code {schema, type, time, run, ticket, node, source, requester, ...}}). */
   public void onEngineEvent(JsonObject e) {
     String run = e.getString("run", "");
+    steps.onEngineEvent(e, bounded(e.getString("step"), STEPS));
     switch (e.getString("type", "")) {
       case "takeover.run.started" -> runs.add(run);
       case "takeover.run.finished" -> {
