@@ -64,11 +64,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 class ChartRbacTest {
   static final String NODE = "kube-node02";
   static final String OTHER = "kube-node01";
-  /** Leader election and the per-node guards: in Takeover's namespace, not in the code yet (the lead adds them). */
-  static final Set<ApiAccess> PENDING_LEASES = Set.of("get", "create", "update", "delete").stream()
-      .map(v -> new ApiAccess(Chart.NAMESPACE, "coordination.k8s.io", "leases", v)).collect(Collectors.toSet());
-  /** The leader gauge: named by the alert and the dashboard, exported once leader election is in. */
-  static final Set<String> PENDING_METRICS = Set.of("takeover_leader");
 
   record Call(String phase, String method, String path) {}
 
@@ -177,16 +172,10 @@ class ChartRbacTest {
         .filter(java.util.Objects::nonNull).toList();
     Set<ApiAccess> needed = Rbac.needed(requested);
     Set<ApiAccess> granted = Rbac.granted(installed.objects, Chart.RELEASE, Chart.NAMESPACE);
-    boolean leasesLanded = needed.stream().anyMatch(a -> a.scope().equals(Chart.NAMESPACE) && a.resource().equals("leases"));
     Set<ApiAccess> expected = new TreeSet<>(needed);
-    if (!leasesLanded) {
-      // Until leader election calls the API, the Role for it is granted ahead: compared exactly once it does.
-      expected.addAll(PENDING_LEASES);
-    }
     System.out.println("Takeover's requests, by phase:\n" + byPhase());
     if (!expected.equals(granted)) {
-      fail("helm/takeover/templates/rbac.yaml differs from the calls the code made"
-          + (leasesLanded ? "" : " (with the pending leader-election Role counted as needed)") + ":\n"
+      fail("helm/takeover/templates/rbac.yaml differs from the calls the code made:\n"
           + Rbac.diff(expected, granted) + "\nthe calls, by phase:\n" + byPhase());
     }
   }
@@ -213,7 +202,7 @@ class ChartRbacTest {
     assertTrue(readers.size() >= 15, "metric names read: " + readers.keySet());
     Map<String, Set<String>> missing = new LinkedHashMap<>();
     readers.forEach((metric, by) -> {
-      if (!exported.contains(metric) && !PENDING_METRICS.contains(metric)) {
+      if (!exported.contains(metric)) {
         missing.put(metric, by);
       }
     });

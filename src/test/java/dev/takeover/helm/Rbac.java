@@ -59,14 +59,24 @@ final class Rbac {
    * than one namespace, needs a cluster-wide grant (the namespaces are the workloads', which can be any); one asked
    * for in a single namespace only (kube-node-lease, default's Events, Takeover's own) needs it there.
    */
+  /** Kinds Takeover reads and writes only in namespaces of its choosing (kube-node-lease, its own, default). */
+  static final Set<String> FIXED_NAMESPACES = Set.of("leases", "events");
+
   static Set<ApiAccess> needed(Collection<ApiAccess> requested) {
     Map<ApiAccess, Set<String>> scopes = new TreeMap<>();
     for (ApiAccess a : requested) {
       scopes.computeIfAbsent(a.in(ApiAccess.CLUSTER), k -> new TreeSet<>()).add(a.scope());
     }
     Set<ApiAccess> out = new TreeSet<>();
-    scopes.forEach((access, in) -> out.add(in.contains(ApiAccess.CLUSTER) || in.size() > 1
-        ? access : access.in(in.iterator().next())));
+    scopes.forEach((access, in) -> {
+      if (FIXED_NAMESPACES.contains(access.resource())) {
+        // Leases and Events live in namespaces Takeover names itself: a Role in each, never cluster-wide.
+        in.forEach(ns -> out.add(access.in(ns)));
+      } else {
+        // What it reads or moves wherever the pods are (their namespaces are the cluster's): cluster-wide.
+        out.add(in.contains(ApiAccess.CLUSTER) || in.size() > 1 ? access : access.in(in.iterator().next()));
+      }
+    });
     return out;
   }
 
