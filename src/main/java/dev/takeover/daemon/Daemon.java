@@ -53,6 +53,10 @@ public final class Daemon {
   private volatile Supervisor acting;
   private Leadership leadership;
   private io.vertx.core.eventbus.MessageConsumer<?> followerAnswers;
+  /** What a follower runs (the events read back, Slack replies), while it follows; null otherwise. */
+  private Supervisor following;
+  private volatile boolean stopping;
+  private Future<Void> followingUp = Future.succeededFuture();
   private boolean alone;
   private KubeEventRecorder recorder;
   private Metrics metrics;
@@ -109,9 +113,10 @@ public final class Daemon {
     String namespace = !l.namespace().isBlank() ? l.namespace()
         : kube.calls().client().getNamespace() != null ? kube.calls().client().getNamespace() : "default";
     Promise<Void> settled = Promise.promise();
-    answerAsFollower(config.instance());
+    // A follower until told otherwise.
+    startFollowing(config, clock);
     leadership = new Leadership(vertx, kube.quickClient(l.retryPeriod()), l, namespace, config.instance(),
-        () -> lead(config, kube, clock).andThen(ar -> settled.tryComplete()), () -> follow(config.instance())) {
+        () -> lead(config, kube, clock).andThen(ar -> settled.tryComplete()), () -> follow(config, clock)) {
       @Override
       void seen(String holder) {
         if (!holder.isEmpty() && !holder.equals(config.instance())) {
@@ -124,28 +129,45 @@ public final class Daemon {
   }
 
   /**
-   * While this replica follows, what only the leader knows (a ticket's state) is answered at once with 503 and who
-   * leads, rather than left to time out.
+   * While this replica follows: what only the leader knows (a ticket's state) is answered at once with who leads,
+   * rather than left to time out; and the leader's ticket events are read back from the events topic, so that a Slack
+   * command that came in here hears how its ticket goes (its response_url is in this process only; the leader posts
+   * to the channel's webhook) and the ticket history answers here too.
    */
-  private void answerAsFollower(String instance) {
-    if (followerAnswers == null) {
-      followerAnswers = vertx.eventBus().consumer(dev.takeover.schedule.SchedulerVerticle.STATUS, m -> {
-        String leader = leadership == null ? "" : leadership.leader();
-        m.fail(dev.takeover.schedule.SchedulerVerticle.NOT_LEADER, "this replica (" + instance + ") is not the leader" + (leader.isEmpty() || leader.equals(instance)
-            ? "" : "; " + leader + " is") + ": ask again (tickets are taken by every replica)");
-      });
+  private Future<Void> startFollowing(DaemonConfig config, Clock clock) {
+    if (followerAnswers != null || stopping) {
+      return Future.succeededFuture();
     }
+    String instance = config.instance();
+    followerAnswers = vertx.eventBus().consumer(dev.takeover.schedule.SchedulerVerticle.STATUS, m -> {
+      String leader = leadership == null ? "" : leadership.leader();
+      m.fail(dev.takeover.schedule.SchedulerVerticle.NOT_LEADER, "this replica (" + instance + ") is not the leader"
+          + (leader.isEmpty() || leader.equals(instance) ? "" : "; " + leader + " is")
+          + ": ask again (tickets are taken by every replica)");
+    });
+    Supervisor f = new Supervisor(vertx);
+    following = f;
+    TriggerConfig.Slack s = config.slack();
+    TriggerConfig.Slack repliesOnly = new TriggerConfig.Slack(s.signingSecret(), s.allowedUsers(), s.allowedChannels(), "");
+    followingUp = f.deploy("ticket events relay", () -> new dev.takeover.subscribers.TicketEventsRelay(config,
+            () -> !leading()), true)
+        .compose(v -> f.deploy("slack replies", () -> new SlackNotifier(repliesOnly, clock), true));
+    return followingUp;
   }
 
-  private Future<Void> stopAnsweringAsFollower() {
+  private Future<Void> stopFollowing() {
     io.vertx.core.eventbus.MessageConsumer<?> c = followerAnswers;
     followerAnswers = null;
-    return c == null ? Future.succeededFuture() : c.unregister();
+    Supervisor f = following;
+    following = null;
+    // After its parts are up (or gave up): a part still deploying would be left running otherwise.
+    Future<Void> parts = f == null ? Future.succeededFuture() : followingUp.transform(x -> f.stop());
+    return parts.transform(x -> c == null ? Future.succeededFuture() : c.unregister());
   }
 
   /** The parts that act, on the leader only: they read tickets, run them and tell of them. */
   private Future<Void> lead(DaemonConfig config, Kube kube, Clock clock) {
-    return stopAnsweringAsFollower().transform(x -> acting(config, kube, clock));
+    return stopFollowing().transform(x -> acting(config, kube, clock));
   }
 
   private Future<Void> acting(DaemonConfig config, Kube kube, Clock clock) {
@@ -174,11 +196,11 @@ public final class Daemon {
   }
 
   /** Takes the acting parts down, in the reverse order: no ticket is read, runs halt resumable. */
-  private Future<Void> follow(String instance) {
+  private Future<Void> follow(DaemonConfig config, Clock clock) {
     Supervisor p = acting;
     acting = null;
     if (p == null) {
-      return Future.succeededFuture();
+      return config == null ? Future.succeededFuture() : startFollowing(config, clock);
     }
     KubeEventRecorder r = recorder;
     recorder = null;
@@ -186,10 +208,7 @@ public final class Daemon {
       if (r != null) {
         r.close();
       }
-      if (instance != null) {
-        answerAsFollower(instance);
-      }
-    });
+    }).transform(x -> config == null ? Future.succeededFuture() : startFollowing(config, clock));
   }
 
   /** Whether this replica acts now (always, with leader election off). */
@@ -233,8 +252,9 @@ public final class Daemon {
    * replica leads within its retry period), then the rest.
    */
   public Future<Void> stop() {
-    Future<Void> acted = leadership != null ? leadership.stop() : follow(null);
-    return acted.transform(ar -> stopAnsweringAsFollower()).transform(ar -> parts.stop());
+    stopping = true;
+    Future<Void> acted = leadership != null ? leadership.stop() : follow(null, null);
+    return acted.transform(ar -> stopFollowing()).transform(ar -> parts.stop());
   }
 
   static String oneLine(Throwable t) {

@@ -153,10 +153,12 @@ class DaemonFailoverTest {
       throws Exception {
     String prefix = TestBroker.unique("follower");
     String token = "follower-test-token";
+    SlackEndpoint slack = new SlackEndpoint();
     java.util.function.UnaryOperator<DaemonConfig> api = c -> c.withHttp(new TriggerConfig.Http("127.0.0.1", 0, 65536,
-        token));
+        token)).withSlack(new TriggerConfig.Slack(DaemonSlackTest.SECRET, java.util.Set.of("U123"),
+        java.util.Set.of("C456"), slack.url(DaemonSlackTest.WEBHOOK_PATH)));
     java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-    try (DaemonUnderTest a = new DaemonUnderTest(cluster, api.apply(replica(prefix, "replica-a")));
+    try (slack; DaemonUnderTest a = new DaemonUnderTest(cluster, api.apply(replica(prefix, "replica-a")));
          DaemonUnderTest b = new DaemonUnderTest(cluster, api.apply(replica(prefix, "replica-b")))) {
       assertFalse(b.daemon.leading());
       String follower = "http://127.0.0.1:" + b.daemon.httpPort();
@@ -178,6 +180,22 @@ class DaemonFailoverTest {
       java.net.http.HttpResponse<String> status = send(http, follower + "/api/v1/tickets/" + id, token, null);
       assertEquals(503, status.statusCode(), status.body());
       assertTrue(status.body().contains("this replica (replica-b) is not the leader; replica-a is"), status.body());
+
+      // A Slack command that lands on the follower: the leader runs it, and the follower, which alone holds the
+      // command's response_url, tells Slack how it goes (from the events topic); the leader tells the channel.
+      java.net.http.HttpResponse<String> answer = http.send(dev.takeover.slack.SignedCommand.request(follower,
+          DaemonSlackTest.SECRET, java.time.Instant.now().getEpochSecond(), dev.takeover.slack.SignedCommand.form("U123",
+              "C456", "kube-node01", slack.url(DaemonSlackTest.RESPONSE_PATH))),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, answer.statusCode(), answer.body());
+      java.util.regex.Matcher ticket = DaemonSlackTest.TICKET.matcher(answer.body());
+      assertTrue(ticket.find(), answer.body());
+      a.awaitEvent(ticket.group(), type("completed"), BOUND);
+      List<SlackEndpoint.Received> told = slack.await(DaemonSlackTest.RESPONSE_PATH, r -> r.stream()
+          .anyMatch(m -> m.text().contains(ticket.group()) && m.text().contains("completed")), Duration.ofSeconds(30));
+      assertTrue(told.stream().anyMatch(m -> m.text().contains("started")), told.toString());
+      slack.await(DaemonSlackTest.WEBHOOK_PATH, r -> r.stream().anyMatch(m -> m.text().contains(ticket.group())
+          && m.text().contains("completed")), Duration.ofSeconds(30));
     }
   }
 

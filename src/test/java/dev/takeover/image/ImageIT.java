@@ -44,12 +44,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Helm chart's pod runs them, without a Docker engine: uid 65532, every mount of the machine read-only (a mount
  * namespace of the jar's own, so nothing outside it changes), a fresh tmpfs on /tmp standing for the emptyDir, the
  * working directory /, and an environment holding only PATH and HOME. Only the paths differ: the JVM of this build
- * for {@code java}, target/takeover.jar for the jar, a file under target/ for /etc/takeover/takeover.yaml.
+ * for {@code java}, target/takeover.jar for the jar (seen on /mnt), a file under target/ for /etc/takeover/takeover.yaml.
  * Where mount namespaces are not allowed (not root, no unshare), the tests are skipped and say why.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class ImageIT {
-  static final Path JAR = Path.of("target", "takeover.jar").toAbsolutePath();
+  static final Path TARGET = Path.of("target").toAbsolutePath();
+  static final Path JAR = TARGET.resolve("takeover.jar");
   static final String UID = "65532";
   /**
    * Makes the root read-only as {@code readOnlyRootFilesystem} does, then runs the command as the image's user.
@@ -57,7 +58,8 @@ class ImageIT {
    * itself could not be made.
    */
   static final String SANDBOX = """
-      mode=$1; shift
+      mode=$1; target=$2; shift 2
+      mount --bind "$target" /mnt || { echo "sandbox: could not bind $target on /mnt" >&2; exit 97; }
       for mp in $(awk '{print $2}' /proc/self/mounts | sort -u); do
         case "$mp" in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*) continue;; esac
         mount -o remount,bind,ro "$mp" || { echo "sandbox: could not make $mp read-only" >&2; exit 97; }
@@ -182,19 +184,27 @@ class ImageIT {
     List<String> command = new ArrayList<>();
     for (String a : docker.last("ENTRYPOINT").execForm()) {
       command.add(a.equals("java") ? Path.of(System.getProperty("java.home"), "bin", "java").toString()
-          : a.equals(jarInImage) ? JAR.toString() : a);
+          : a.equals(jarInImage) ? inside(JAR) : a);
     }
     for (String a : docker.last("CMD").execForm()) {
-      command.add(a.equals(configInImage) ? config.toString() : a);
+      command.add(a.equals(configInImage) ? inside(config) : a);
     }
     // Outside a pod there are no in-cluster credentials: the simulated cluster's kubeconfig stands for them.
-    command.addAll(List.of("--kubeconfig", kubeconfig.toString()));
+    command.addAll(List.of("--kubeconfig", inside(kubeconfig)));
     return command;
+  }
+
+  /**
+   * Where a file of target/ is seen inside the sandbox: target/ is bound on /mnt before the fresh /tmp hides it (a
+   * build checked out under /tmp, as CI's may be, would otherwise lose its jar).
+   */
+  private static String inside(Path file) {
+    return "/mnt/" + TARGET.relativize(file.toAbsolutePath());
   }
 
   private static List<String> sandboxed(String tmp, List<String> command) {
     List<String> all = new ArrayList<>(List.of("unshare", "-m", "--propagation", "private", "sh", "-c", SANDBOX,
-        "sandbox", tmp));
+        "sandbox", tmp, TARGET.toString()));
     all.addAll(command);
     return all;
   }
