@@ -44,7 +44,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Helm chart's pod runs them, without a Docker engine: uid 65532, every mount of the machine read-only (a mount
  * namespace of the jar's own, so nothing outside it changes), a fresh tmpfs on /tmp standing for the emptyDir, the
  * working directory /, and an environment holding only PATH and HOME. Only the paths differ: the JVM of this build
- * for {@code java}, target/takeover.jar for the jar (seen on /mnt), a file under target/ for /etc/takeover/takeover.yaml.
+ * for {@code java}, target/takeover.jar for the jar, a file under target/ for /etc/takeover/takeover.yaml.
  * Where mount namespaces are not allowed (not root, no unshare), the tests are skipped and say why.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
@@ -59,12 +59,15 @@ class ImageIT {
    */
   static final String SANDBOX = """
       mode=$1; target=$2; shift 2
-      mount --bind "$target" /mnt || { echo "sandbox: could not bind $target on /mnt" >&2; exit 97; }
       for mp in $(awk '{print $2}' /proc/self/mounts | sort -u); do
         case "$mp" in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*) continue;; esac
         mount -o remount,bind,ro "$mp" || { echo "sandbox: could not make $mp read-only" >&2; exit 97; }
       done
+      cd "$target" || exit 97
       if [ "$mode" = tmpfs ]; then mount -t tmpfs -o mode=1777,size=256m tmpfs /tmp || exit 97; fi
+      # A build under /tmp (CI's may be) keeps its target/ in sight: bound back from the directory we stand in (-c: as
+      # ".", which is the hidden one; a canonical path would name the new, empty one).
+      case "$target" in /tmp/*) mkdir -p "$target" && mount -c --bind . "$target" || exit 97;; esac
       cd /
       exec setpriv --reuid=%1$s --regid=%1$s --clear-groups "$@"
       """.formatted(UID);
@@ -195,11 +198,11 @@ class ImageIT {
   }
 
   /**
-   * Where a file of target/ is seen inside the sandbox: target/ is bound on /mnt before the fresh /tmp hides it (a
-   * build checked out under /tmp, as CI's may be, would otherwise lose its jar).
+   * Where a file of target/ is seen inside the sandbox: where it is outside (a target/ under /tmp, hidden by the fresh
+   * /tmp, is bound back in place).
    */
   private static String inside(Path file) {
-    return "/mnt/" + TARGET.relativize(file.toAbsolutePath());
+    return file.toAbsolutePath().toString();
   }
 
   private static List<String> sandboxed(String tmp, List<String> command) {
