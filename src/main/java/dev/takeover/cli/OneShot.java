@@ -51,11 +51,12 @@ public final class OneShot {
       java.util.concurrent.atomic.AtomicReference<Engine> running = new java.util.concurrent.atomic.AtomicReference<>();
       Thread onStop = new Thread(() -> {
         interruption.report(err);
-        // Let go of the node's Lease, so that a run started right after this one is not refused for its 15 s.
+        // Let go of the node's Lease, so that a run started right after this one is not refused for its 15 s: once
+        // the run has stopped writing (halted at its next safe point, up to 2 s), then whatever is still held.
         Engine e = running.get();
         if (e != null) {
           try {
-            e.letGo().await(3, TimeUnit.SECONDS);
+            e.halt("interrupted", java.time.Duration.ofSeconds(2)).transform(x -> e.letGo()).await(4, TimeUnit.SECONDS);
           } catch (Exception x) {
             // Exiting anyway: the Lease runs out by itself.
           }

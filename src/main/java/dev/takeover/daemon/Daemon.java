@@ -55,6 +55,7 @@ public final class Daemon {
   private io.vertx.core.eventbus.MessageConsumer<?> followerAnswers;
   /** What a follower runs (the events read back, Slack replies), while it follows; null otherwise. */
   private Supervisor following;
+  private volatile EngineVerticle engine;
   private volatile boolean stopping;
   private Future<Void> followingUp = Future.succeededFuture();
   private boolean alone;
@@ -167,14 +168,19 @@ public final class Daemon {
 
   /** The parts that act, on the leader only: they read tickets, run them and tell of them. */
   private Future<Void> lead(DaemonConfig config, Kube kube, Clock clock) {
-    return stopFollowing().transform(x -> acting(config, kube, clock));
+    // Leadership may have been lost again meanwhile (then follow() already ran): act only while still leading.
+    return stopFollowing().transform(x -> stillLeading() ? acting(config, kube, clock) : Future.succeededFuture());
+  }
+
+  private boolean stillLeading() {
+    return leadership == null || leadership.leading();
   }
 
   private Future<Void> acting(DaemonConfig config, Kube kube, Clock clock) {
     Supervisor p = new Supervisor(vertx);
     acting = p;
     // Not restarted: a new engine would not hold the runs in progress; its failures stay within a run.
-    return p.deploy("engine", () -> new EngineVerticle(kube, config.engine(),
+    return p.deploy("engine", () -> engine = new EngineVerticle(kube, config.engine(),
             new dev.takeover.engine.Engine.Recovering(config.deadNodes().recovery(),
                 dev.takeover.fence.Fences.from(vertx, config.deadNodes().fencing())), clock), false)
         // Before the detector, so that no node.down it publishes goes unheard.
@@ -204,7 +210,12 @@ public final class Daemon {
     }
     KubeEventRecorder r = recorder;
     recorder = null;
-    return p.stop().andThen(ar -> {
+    EngineVerticle e = engine;
+    engine = null;
+    // The runs first: they stop writing at their next safe point before anything else is taken down (closing the
+    // Kafka clients takes seconds, and another replica may lead by then).
+    Future<Void> halted = e == null ? Future.succeededFuture() : e.halt();
+    return halted.transform(h -> p.stop()).andThen(ar -> {
       if (r != null) {
         r.close();
       }

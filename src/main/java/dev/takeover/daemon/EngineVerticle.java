@@ -164,11 +164,17 @@ public final class EngineVerticle extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
-    if (engine == null) {
-      return Future.succeededFuture();
-    }
-    return engine.halt("the daemon stops or lost its leadership; the leader resumes the run", HALT_PATIENCE)
-        .andThen(ar -> engine.close());
+    return halt().andThen(ar -> {
+      if (engine != null) {
+        engine.close();
+      }
+    });
+  }
+
+  /** Halts the runs in progress (see {@link #stop()}); the daemon asks it first when it stops or steps down. */
+  Future<Void> halt() {
+    return engine == null ? Future.succeededFuture()
+        : engine.halt("the daemon stops or lost its leadership; the leader resumes the run", HALT_PATIENCE);
   }
 
   /** How long a halt waits for runs to reach a safe point (an eviction or a read in flight ends within seconds). */

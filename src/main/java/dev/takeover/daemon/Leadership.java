@@ -126,7 +126,11 @@ class Leadership {
       } else {
         LOG.warn("no longer leading: this replica ({}) stops acting", identity);
       }
-      transitions = transitions.transform(ar -> (lead ? this.lead : follow).get())
+      // Stepping down does not wait for a lead still coming up (a part that cannot start is tried again and again):
+      // what is up stops now, what comes up later is stopped as it comes. Taking the lead waits for the last step down.
+      Future<Void> step = lead ? transitions.transform(ar -> this.lead.get()) : follow.get();
+      Future<Void> previous = transitions;
+      transitions = Future.join(previous, step).<Void>mapEmpty()
           .otherwise(e -> {
             LOG.error("{} failed: {}", lead ? "taking the lead" : "stepping down", Daemon.oneLine(e));
             return null;
@@ -141,8 +145,9 @@ class Leadership {
       stopping = true;
       boolean wasLeading = leading;
       leading = false;
-      transitions = transitions.transform(ar -> wasLeading ? follow.get() : Future.succeededFuture());
-      transitions.onComplete(ar -> {
+      Future<Void> down = wasLeading ? follow.get() : Future.succeededFuture();
+      // The Lease goes once the parts that act are down (not waiting for a lead that never came up).
+      down.onComplete(ar -> {
         CompletableFuture<?> e = election;
         // Cancelling releases the Lease (a blocking write): on the elector's own thread, after its current try.
         Promise<Void> released = Promise.promise();
@@ -169,7 +174,7 @@ class Leadership {
   static final class ObservedLease implements Lock {
     private final LeaseLock lease;
     private LeaderElectionRecord seen;
-    private ZonedDateTime seenAt;
+    private long seenNanos;
 
     ObservedLease(LeaseLock lease) {
       this.lease = lease;
@@ -177,14 +182,26 @@ class Leadership {
 
     @Override
     public synchronized LeaderElectionRecord get(KubernetesClient client) {
-      LeaderElectionRecord r = lease.get(client);
+      LeaderElectionRecord r;
+      try {
+        r = lease.get(client);
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // A Lease without its durations or times (written by hand, or by another tool) makes fabric8 throw a
+        // NullPointerException, which would end its elector for good: say it, and let it try again.
+        throw new io.fabric8.kubernetes.client.KubernetesClientException(describe() + " is unreadable (" + e
+            + "); delete it and the replicas write a new one", e);
+      }
       if (r == null) {
         return null;
       }
       if (!r.equals(seen)) {
         seen = r;
-        seenAt = ZonedDateTime.now(ZoneOffset.UTC);
+        seenNanos = System.nanoTime();
       }
+      // The time it was first seen in this state, on our monotonic clock, as if it were the holder's renewal.
+      ZonedDateTime seenAt = ZonedDateTime.now(ZoneOffset.UTC).minusNanos(System.nanoTime() - seenNanos);
       return new LeaderElectionRecord(r.getHolderIdentity(), r.getLeaseDuration(), r.getAcquireTime(), seenAt,
           r.getLeaderTransitions());
     }

@@ -90,6 +90,12 @@ final class Supervisor {
       return;
     }
     vertx.deployVerticle(watched(part, part.make.get())).onComplete(ar -> {
+      if (ar.succeeded() && stopping) {
+        // Came up after the stop (its deploy was in flight): it goes at once, as the others went.
+        vertx.undeploy(ar.result());
+        done.tryFail("stopping");
+        return;
+      }
       if (ar.succeeded()) {
         part.deploymentId = ar.result();
         LOG.info("{} started", part.name);

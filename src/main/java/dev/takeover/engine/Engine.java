@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -200,6 +201,10 @@ public final class Engine implements AutoCloseable {
     }
     Future<Outcome> told = outcome.onSuccess(out -> {
       LOG.info("{}: {} in {} ms{}", id, out.status(), out.took().toMillis(), out.reason().isEmpty() ? "" : ": " + out.reason());
+      if (run.halted != null) {
+        // Not finished: cut off, and resumed by the next leader. Told as an end, it would be recorded as one.
+        return;
+      }
       parts.events().publish(new EngineEvent.RunFinished(id, parts.clock().instant(), out));
     });
     if (runs.containsKey(id.run())) {
@@ -212,13 +217,16 @@ public final class Engine implements AutoCloseable {
   /**
    * Runs {@code sequence} holding the node's Lease ({@link NodeGuard}), so that no other process acts on the node
    * meanwhile; a dry run writes nothing and holds nothing. Another holder: the run is refused, naming it (a resumed
-   * run first waits up to three Lease durations for a holder that is gone to run out).
+   * run first waits, up to its drain timeout, for the holder to stop renewing).
    */
   private Future<Outcome> guarded(Run run, boolean resumed, java.util.function.Supplier<Future<Outcome>> sequence) {
     if (run.options.dryRun()) {
       return sequence.get();
     }
-    return parts.guard().acquire(run, resumed, NodeGuard.DURATION.multipliedBy(3)).transform(held -> {
+    // A resumed run waits as long as its drain may take for the previous holder (a deposed leader still halting, or
+    // gone: its Lease runs out); a fresh one only rides out a stale-looking holder and transient errors.
+    Duration patience = resumed ? run.drainTimeout : NodeGuard.DURATION.multipliedBy(3);
+    return parts.guard().acquire(run, resumed, patience).transform(held -> {
       if (held.failed()) {
         Throwable e = held.cause();
         String why = e instanceof NodeGuard.Taken ? e.getMessage()

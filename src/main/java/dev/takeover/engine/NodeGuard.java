@@ -60,52 +60,77 @@ final class NodeGuard {
   /** A node held by this process, renewed until {@link #release()}. */
   final class Held {
     private final Run run;
-    private volatile Lease lease;
     private final long timer;
     private volatile boolean released;
+    /** The renewal in flight, if any: a release waits for it (else the two writes race and the release loses). */
+    private Future<Void> renewing = Future.succeededFuture();
+    /** When the Lease was last written by us (System.nanoTime: a wall clock step must not count). */
+    private long renewedAt = System.nanoTime();
 
-    Held(Run run, Lease lease) {
+    Held(Run run) {
       this.run = run;
-      this.lease = lease;
-      this.timer = vertx.setPeriodic(Math.max(100, duration.toMillis() / 3), t -> renew());
+      this.timer = vertx.setPeriodic(Math.max(100, duration.toMillis() / 3), t -> {
+        if (renewing.isComplete()) {
+          renewing = renew();
+        }
+      });
     }
 
-    private void renew() {
+    private Future<Void> renew() {
       if (released) {
-        return;
+        return Future.succeededFuture();
       }
       String node = run.nodeName();
-      leases.get(NAMESPACE, leaseName(node)).compose(now -> {
+      if (System.nanoTime() - renewedAt > duration.toNanos() * 2 / 3) {
+        // Not renewed for two thirds of its duration: another process may take it soon, by its own clock. Stop
+        // writing before it may start.
+        lose("nobody yet (its Lease could not be renewed for " + (System.nanoTime() - renewedAt) / 1_000_000_000
+            + " s)");
+        return Future.succeededFuture();
+      }
+      return leases.get(NAMESPACE, leaseName(node)).compose(now -> {
         if (now == null || !identity.equals(holder(now))) {
           // Someone judged us gone (a pause, a partition) and holds the node now: stop acting on it at once.
-          String to = now == null ? "nobody (the Lease was deleted)" : holder(now);
-          if (run.lostTo == null) {
-            LOG.error("{}: lost node {}'s Lease to {}; the run stops and leaves the node to it", run.id, node, to);
-          }
-          run.lostTo = to;
-          run.cancelled = "lost node " + node + "'s Lease to " + to;
-          vertx.cancelTimer(timer);
+          lose(now == null ? "nobody (the Lease was deleted)" : holder(now));
           return Future.succeededFuture();
         }
-        return leases.update(renewed(now)).onSuccess(l -> lease = l).mapEmpty();
-      }).onFailure(e -> LOG.warn("{}: renewing node {}'s Lease failed (tried again in {} s): {}", run.id, node,
-          duration.toSeconds() / 3, e.getMessage()));
+        long before = System.nanoTime();
+        return leases.update(renewed(now)).onSuccess(l -> renewedAt = before).<Void>mapEmpty();
+      }).otherwise(e -> {
+        LOG.warn("{}: renewing node {}'s Lease failed (tried again in {} s): {}", run.id, node,
+            duration.toSeconds() / 3, e.getMessage());
+        return null;
+      });
+    }
+
+    private void lose(String to) {
+      if (run.lostTo == null) {
+        LOG.error("{}: lost node {}'s Lease to {}; the run stops and writes nothing more on the node", run.id,
+            run.nodeName(), to);
+      }
+      run.lostTo = to;
+      run.cancelled = "lost node " + run.nodeName() + "'s Lease to " + to;
+      vertx.cancelTimer(timer);
     }
 
     /** Stops renewing and clears the holder (the Lease stays, empty: the next run takes it at once). */
     Future<Void> release() {
       released = true;
       vertx.cancelTimer(timer);
-      if (run.lostTo != null) {
-        return Future.succeededFuture();
-      }
+      return renewing.transform(x -> run.lostTo != null ? Future.succeededFuture() : clear(3));
+    }
+
+    private Future<Void> clear(int attempts) {
       return leases.get(NAMESPACE, leaseName(run.nodeName())).compose(now -> now == null || !identity.equals(holder(now))
-              ? Future.succeededFuture() : leases.update(cleared(now)).mapEmpty())
-          .otherwise(e -> {
+              ? Future.succeededFuture() : leases.update(cleared(now)).<Void>mapEmpty())
+          .recover(e -> {
+            if (KubeCalls.statusOf(e) == 409 && attempts > 1) {
+              return clear(attempts - 1);
+            }
             LOG.warn("{}: releasing node {}'s Lease failed (it runs out in {} s): {}", run.id, run.nodeName(),
                 duration.toSeconds(), e.getMessage());
-            return null;
-          }).mapEmpty();
+            return Future.succeededFuture();
+          });
     }
   }
 
@@ -124,7 +149,7 @@ final class NodeGuard {
    */
   Future<Held> acquire(Run run, boolean resumed, Duration patience) {
     Promise<Held> done = Promise.promise();
-    attempt(run, resumed, clock.instant().plus(patience), null, null, done);
+    attempt(run, resumed, monotonic().plus(patience), null, null, done);
     return done.future();
   }
 
@@ -137,11 +162,11 @@ final class NodeGuard {
     String name = leaseName(node);
     leases.get(NAMESPACE, name).onComplete(read -> {
       if (read.failed()) {
-        done.fail(read.cause());
+        retryOrFail(run, resumed, giveUp, seen, seenAt, done, read.cause());
         return;
       }
       Lease now = read.result();
-      Instant at = clock.instant();
+      Instant at = monotonic();
       if (now == null) {
         write(run, leases.create(fresh(node, run)), resumed, giveUp, done);
         return;
@@ -149,7 +174,8 @@ final class NodeGuard {
       String holder = holder(now);
       boolean unchanged = seen != null && sameRecord(seen, now);
       Instant since = unchanged ? seenAt : at;
-      if (holder.isEmpty() || holder.equals(identity) || !Duration.between(since, at).minus(duration).isNegative()) {
+      Duration lasts = leaseDuration(now).compareTo(duration) > 0 ? leaseDuration(now) : duration;
+      if (holder.isEmpty() || holder.equals(identity) || !Duration.between(since, at).minus(lasts).isNegative()) {
         if (!holder.isEmpty() && !holder.equals(identity)) {
           LOG.warn("{}: node {}'s Lease held by {} was not renewed for {} s: taking it over", run.id, node, holder,
               Duration.between(since, at).toSeconds());
@@ -157,13 +183,15 @@ final class NodeGuard {
         write(run, leases.update(taken(now, run)), resumed, giveUp, done);
         return;
       }
-      boolean looksStale = renewedAt(now).plus(leaseDuration(now)).isBefore(at);
+      // The holder's renewTime is its clock, only good for telling a fresh holder (refuse now) from a stale-looking one.
+      Instant wall = clock.instant();
+      boolean looksStale = renewedAt(now).plus(leaseDuration(now)).isBefore(wall);
       if (!resumed && !looksStale) {
-        done.fail(new Taken(takenBy(node, now, at)));
+        done.fail(new Taken(takenBy(node, now, wall)));
         return;
       }
       if (at.isAfter(giveUp)) {
-        done.fail(new Taken(takenBy(node, now, at) + "; it was still renewed after waiting"));
+        done.fail(new Taken(takenBy(node, now, wall) + "; it was still renewed after waiting"));
         return;
       }
       if (seen == null) {
@@ -177,13 +205,36 @@ final class NodeGuard {
   private void write(Run run, Future<Lease> written, boolean resumed, Instant giveUp, Promise<Held> done) {
     written.onComplete(ar -> {
       if (ar.succeeded()) {
-        done.complete(new Held(run, ar.result()));
+        done.complete(new Held(run));
       } else if (KubeCalls.statusOf(ar.cause()) == 409) {
         attempt(run, resumed, giveUp, null, null, done);
       } else {
-        done.fail(ar.cause());
+        retryOrFail(run, resumed, giveUp, null, null, done, ar.cause());
       }
     });
+  }
+
+  /**
+   * A failed read or write (a 429, a 5xx, a timeout: these calls are not retried by fabric8) is tried again, once a
+   * second, until {@code giveUp}; a refusal that will not change (403: the role lacks the Lease) fails at once.
+   */
+  private void retryOrFail(Run run, boolean resumed, Instant giveUp, Lease seen, Instant seenAt, Promise<Held> done,
+                           Throwable e) {
+    int status = KubeCalls.statusOf(e);
+    if (status == 401 || status == 403 || status == 404 || monotonic().isAfter(giveUp)) {
+      done.fail(e);
+      return;
+    }
+    LOG.warn("{}: node {}'s Lease: {} (trying again)", run.id, run.nodeName(), e.getMessage());
+    vertx.setTimer(1000, t -> attempt(run, resumed, giveUp, seen, seenAt, done));
+  }
+
+  /**
+   * This process's monotonic time as an Instant, for how long a Lease has stayed the same: a step of the wall clock
+   * (NTP) must not make a live holder look gone. Only differences of it mean anything.
+   */
+  private static Instant monotonic() {
+    return Instant.EPOCH.plusNanos(System.nanoTime());
   }
 
   private String takenBy(String node, Lease lease, Instant now) {

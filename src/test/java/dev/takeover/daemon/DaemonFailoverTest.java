@@ -40,6 +40,8 @@ class DaemonFailoverTest {
   record Write(long at, String agent, String method, String path) {}
 
   final List<Write> writes = new CopyOnWriteArrayList<>();
+  /** The User-Agent whose Lease requests get 503, or null. */
+  final java.util.concurrent.atomic.AtomicReference<String> cut = new java.util.concurrent.atomic.AtomicReference<>();
   SimulatedCluster cluster;
 
   @BeforeEach
@@ -48,6 +50,13 @@ class DaemonFailoverTest {
       String agent = request.getHeader("User-Agent");
       String method = request.getMethod();
       String path = request.getPath();
+      if (cut.get() != null && cut.get().equals(agent) && path.contains("/leases")) {
+        // The API server does not answer this replica's Lease requests any more (an overloaded apiserver's 503).
+        return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(503)
+            .setHeader("Content-Type", "application/json").setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+                + "\"status\":\"Failure\",\"message\":\"the server is currently unable to handle the request\","
+                + "\"reason\":\"ServiceUnavailable\",\"code\":503}");
+      }
       // Writes to the cluster a run makes: Leases (the election's own) and Events (a story, not an act) aside.
       if (agent != null && agent.startsWith("takeover (") && !"GET".equals(method) && !path.contains("/leases")
           && !path.contains("/events")) {
@@ -65,7 +74,9 @@ class DaemonFailoverTest {
 
   static DaemonConfig replica(String prefix, String name) {
     DaemonConfig c = DaemonUnderTest.config(prefix, 1).withInstance(name);
-    return c.withLeader(c.leader().withTiming(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(500)));
+    // As production's 15/10/2 s, scaled: a leader gives up 2 s after its last renewal (plus a 0.5 s tick), the
+    // others take over 4 s after it (plus theirs), so it has stopped acting 1 s or more before.
+    return c.withLeader(c.leader().withTiming(Duration.ofSeconds(4), Duration.ofSeconds(2), Duration.ofMillis(500)));
   }
 
   @Test
@@ -129,10 +140,50 @@ class DaemonFailoverTest {
   }
 
   @Test
+  void a_leader_that_can_no_longer_renew_stops_acting_before_the_other_replica_takes_over_its_run() {
+    String prefix = TestBroker.unique("deposed");
+    String node = SeedScene.mysqlNode(cluster);
+    String id = TestBroker.unique("split");
+    SeedScene.blockEviction(cluster);
+    try (DaemonUnderTest a = new DaemonUnderTest(cluster, replica(prefix, "replica-a"));
+         DaemonUnderTest b = new DaemonUnderTest(cluster, replica(prefix, "replica-b"))) {
+      a.publish(node, ticket(id, "takeover", node, "alice", ""));
+      b.awaitEvent(id, engine("takeover.pod.eviction-blocked"), BOUND);
+
+      // Replica-a stays alive and keeps its run, but its Lease requests fail: it must step down by itself.
+      long cutAt = System.nanoTime();
+      cut.set("takeover (replica-a)");
+      Await.await("replica-a steps down", Duration.ofSeconds(10), () -> !a.daemon.leading());
+      Await.await("replica-b leads", BOUND, () -> b.daemon.leading());
+      long bLeads = System.nanoTime();
+      System.out.printf("deposed: replica-a stepped down, replica-b leads %.1f s after the cut%n", (bLeads - cutAt) / 1e9);
+
+      b.awaitEvent(id, type("started").and(e -> data(e).getBoolean("resumed", false)), BOUND);
+      SeedScene.unblock(cluster);
+      List<CloudEvent> events = b.awaitEvent(id, type("completed").or(type("failed")).or(type("cancelled")), BOUND);
+      List<String> types = types(events);
+      assertEquals("completed", types.get(types.size() - 1), types + ": " + data(events.get(events.size() - 1)));
+
+      long lastOfA = writes.stream().filter(w -> w.agent().equals("takeover (replica-a)")).mapToLong(Write::at).max()
+          .orElseThrow();
+      long firstOfB = writes.stream().filter(w -> w.agent().equals("takeover (replica-b)")).mapToLong(Write::at).min()
+          .orElseThrow();
+      assertTrue(lastOfA < bLeads, "replica-a wrote after replica-b led: " + writes);
+      assertTrue(lastOfA < firstOfB, "interleaved writes: " + writes);
+      assertFalse(a.daemon.leading(), "replica-a never leads again while cut off");
+    } finally {
+      cut.set(null);
+    }
+  }
+
+  @Test
   void a_stopped_leader_releases_its_lease_and_the_other_replica_leads_within_seconds_not_a_lease_duration() {
     String prefix = TestBroker.unique("handover");
-    DaemonUnderTest a = new DaemonUnderTest(cluster, replica(prefix, "replica-a"));
-    try (DaemonUnderTest b = new DaemonUnderTest(cluster, replica(prefix, "replica-b"))) {
+    // A Lease of 30 s: taking over within 5 s is the release's doing, not the Lease running out.
+    java.util.function.UnaryOperator<DaemonConfig> slow = c -> c.withLeader(c.leader().withTiming(Duration.ofSeconds(30),
+        Duration.ofSeconds(20), Duration.ofMillis(500)));
+    DaemonUnderTest a = new DaemonUnderTest(cluster, slow.apply(replica(prefix, "replica-a")));
+    try (DaemonUnderTest b = new DaemonUnderTest(cluster, slow.apply(replica(prefix, "replica-b")))) {
       assertTrue(a.daemon.leading());
       long stopping = System.nanoTime();
       a.stopDaemon(); // as SIGTERM does
