@@ -173,8 +173,8 @@ public final class Engine implements AutoCloseable {
     run.earlier = control.earlier();
     parts.events().publish(new EngineEvent.RunStarted(id, run.started, ticket.kind().label(),
         o.dryRun(), ticket.reason(), control.resumed()));
-    LOG.info("{}: {} requested by {} via {}{}", id, ticket.kind(), ticket.requester(), ticket.source(),
-        control.resumed() ? " (resumed)" : "");
+    id.keys().during(() -> LOG.info("{}: {} requested by {} via {}{}", id, ticket.kind(), ticket.requester(),
+        ticket.source(), control.resumed() ? " (resumed)" : ""));
     Future<Outcome> outcome;
     String busy = running.get(ticket.node());
     if (ticket.kind() == Ticket.Kind.CANCEL) {
@@ -199,7 +199,8 @@ public final class Engine implements AutoCloseable {
           });
     }
     Future<Outcome> told = outcome.onSuccess(out -> {
-      LOG.info("{}: {} in {} ms{}", id, out.status(), out.took().toMillis(), out.reason().isEmpty() ? "" : ": " + out.reason());
+      id.keys().during(() -> LOG.info("{}: {} in {} ms{}", id, out.status(), out.took().toMillis(),
+          out.reason().isEmpty() ? "" : ": " + out.reason()));
       parts.events().publish(new EngineEvent.RunFinished(id, parts.clock().instant(), out));
     });
     if (runs.containsKey(id.run())) {
@@ -248,9 +249,19 @@ public final class Engine implements AutoCloseable {
   /** @param removed the taint was removed now; {@code ticket} the recover ticket that put it there (or null) */
   public record OutOfServiceEnd(boolean removed, String ticket, String reason) {}
 
+  /**
+   * Says, for each run in progress, that it is left as it is: nothing of its own to stop (each run's waits close with
+   * the run, and its timers with the context), and every write a run makes is whole (the cordon with its record, an
+   * eviction, the uncordon), so a run cut off between two of them is resumed by the next start. Call on the engine's
+   * context (a verticle's stop).
+   */
   @Override
   public void close() {
-    // Nothing of its own to stop: each run's waits close with the run.
+    for (Run run : runs.values()) {
+      if (!run.options.dryRun()) {
+        run.id.keys().during(() -> LOG.info("{}: left in progress at stop; the next start resumes it", run.id));
+      }
+    }
   }
 
   /**

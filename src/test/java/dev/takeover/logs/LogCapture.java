@@ -13,34 +13,56 @@ import java.util.function.Predicate;
 
 /**
  * The lines one class logs (INFO and up) while a test runs: how a test sees what the operator would read, such as
- * an outage told once and its end told once. Closing restores the logger's level.
+ * an outage told once and its end told once. Or the lines of a whole tree of loggers ({@link #ofTree}) with their
+ * MDC, as the log's JSON fields would show them. Closing restores the logger's level.
  */
 public final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
   private final Logger logger;
   private final Level before;
+  private final boolean additive;
   // Appended on Vert.x threads, read on the test's.
   private final List<String> lines = new CopyOnWriteArrayList<>();
+  private final List<ILoggingEvent> events = new CopyOnWriteArrayList<>();
 
-  private LogCapture(Class<?> of) {
-    logger = (Logger) LoggerFactory.getLogger(of);
+  private LogCapture(String name, Level level) {
+    logger = (Logger) LoggerFactory.getLogger(name);
     before = logger.getLevel();
-    setName("capture-" + of.getSimpleName());
+    additive = logger.isAdditive();
+    setName("capture-" + name);
     setContext(logger.getLoggerContext());
     start();
     logger.addAppender(this);
-    logger.setLevel(Level.INFO);
+    logger.setLevel(level);
   }
 
   public static LogCapture of(Class<?> of) {
-    return new LogCapture(of);
+    return new LogCapture(of.getName(), Level.INFO);
+  }
+
+  /**
+   * Every line of {@code logger} and the loggers below it ("dev.takeover": all of Takeover's), from {@code level} up;
+   * captured only, not printed as well (a DEBUG capture would flood the test's output).
+   */
+  public static LogCapture ofTree(String logger, Level level) {
+    LogCapture capture = new LogCapture(logger, level);
+    capture.logger.setAdditive(false);
+    return capture;
   }
 
   @Override
   protected void append(ILoggingEvent event) {
+    // On the logging thread, now: the MDC is read from the thread, and is gone once the code that logged moves on.
+    event.prepareForDeferredProcessing();
     synchronized (lines) {
+      events.add(event);
       lines.add(event.getLevel() + " " + event.getFormattedMessage());
       lines.notifyAll();
     }
+  }
+
+  /** The events so far, each with its logger, level, message and MDC. */
+  public List<ILoggingEvent> events() {
+    return List.copyOf(events);
   }
 
   public List<String> lines() {
@@ -80,6 +102,7 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
   public void close() {
     logger.detachAppender(this);
     logger.setLevel(before);
+    logger.setAdditive(additive);
     stop();
   }
 }
