@@ -64,11 +64,13 @@ public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, St
   }
 
   public DaemonConfig withHttp(TriggerConfig.Http h) {
-    return new DaemonConfig(kafka, engine, tickets, instance, h, slack, alertmanager, gate, deadNodes, leader, logFormat);
+    return new DaemonConfig(kafka, engine, tickets, instance, h, slack, alertmanager, gate, deadNodes, leader,
+        logFormat);
   }
 
   public DaemonConfig withSlack(TriggerConfig.Slack s) {
-    return new DaemonConfig(kafka, engine, tickets, instance, http, s, alertmanager, gate, deadNodes, leader, logFormat);
+    return new DaemonConfig(kafka, engine, tickets, instance, http, s, alertmanager, gate, deadNodes, leader,
+        logFormat);
   }
 
   public DaemonConfig withAlertmanager(TriggerConfig.Alertmanager a) {
@@ -76,7 +78,8 @@ public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, St
   }
 
   public DaemonConfig withGate(TriggerConfig.Gate g) {
-    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, g, deadNodes, leader, logFormat);
+    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, g, deadNodes, leader,
+        logFormat);
   }
 
   public DaemonConfig withLeader(Leader l) {

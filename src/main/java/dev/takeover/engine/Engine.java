@@ -250,16 +250,16 @@ public final class Engine implements AutoCloseable {
   public record OutOfServiceEnd(boolean removed, String ticket, String reason) {}
 
   /**
-   * Says, for each run in progress, that it is left as it is: nothing of its own to stop (each run's waits close with
-   * the run, and its timers with the context), and every write a run makes is whole (the cordon with its record, an
-   * eviction, the uncordon), so a run cut off between two of them is resumed by the next start. Call on the engine's
-   * context (a verticle's stop).
+   * Nothing of its own to stop: each run's waits close with the run. A run still in progress here did not reach a
+   * safe point within {@link #halt}'s bound: it is said, with its keys; every write a run makes is whole (the cordon
+   * with its record, an eviction, the uncordon), so the next start resumes it all the same.
    */
   @Override
   public void close() {
     for (Run run : runs.values()) {
       if (!run.options.dryRun()) {
-        run.id.keys().during(() -> LOG.info("{}: left in progress at stop; the next start resumes it", run.id));
+        run.id.keys().during(() -> LOG.warn("{}: still in progress at stop, not at a safe point; the next start "
+            + "resumes it from its record on the node", run.id));
       }
     }
   }
@@ -283,11 +283,9 @@ public final class Engine implements AutoCloseable {
       runs.values().forEach(run -> {
         run.halted = why;
         run.cancelled = why;
+        run.id.keys().during(() -> LOG.info("{}: halting at its next safe point, left resumable: {}", run.id, why));
       });
       List<Future<Outcome>> ends = List.copyOf(outcomes.values());
-      if (!ends.isEmpty()) {
-        LOG.info("halting {} run(s): {}", ends.size(), why);
-      }
       long timer = parts.vertx().setTimer(bound.toMillis(), t -> done.tryComplete());
       Future.join(ends).onComplete(ar -> {
         parts.vertx().cancelTimer(timer);

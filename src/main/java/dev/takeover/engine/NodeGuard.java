@@ -80,7 +80,8 @@ final class NodeGuard {
           // Someone judged us gone (a pause, a partition) and holds the node now: stop acting on it at once.
           String to = now == null ? "nobody (the Lease was deleted)" : holder(now);
           if (run.lostTo == null) {
-            LOG.error("{}: lost node {}'s Lease to {}; the run stops and leaves the node to it", run.id, node, to);
+            run.id.keys().during(() -> LOG.error("{}: lost node {}'s Lease to {}; the run stops and leaves the node "
+                + "to it", run.id, node, to));
           }
           run.lostTo = to;
           run.cancelled = "lost node " + node + "'s Lease to " + to;
@@ -88,8 +89,8 @@ final class NodeGuard {
           return Future.succeededFuture();
         }
         return leases.update(renewed(now)).onSuccess(l -> lease = l).mapEmpty();
-      }).onFailure(e -> LOG.warn("{}: renewing node {}'s Lease failed (tried again in {} s): {}", run.id, node,
-          duration.toSeconds() / 3, e.getMessage()));
+      }).onFailure(e -> run.id.keys().during(() -> LOG.warn("{}: renewing node {}'s Lease failed (tried again in {} "
+          + "s): {}", run.id, node, duration.toSeconds() / 3, e.getMessage())));
     }
 
     /** Stops renewing and clears the holder (the Lease stays, empty: the next run takes it at once). */
@@ -102,8 +103,8 @@ final class NodeGuard {
       return leases.get(NAMESPACE, leaseName(run.nodeName())).compose(now -> now == null || !identity.equals(holder(now))
               ? Future.succeededFuture() : leases.update(cleared(now)).mapEmpty())
           .otherwise(e -> {
-            LOG.warn("{}: releasing node {}'s Lease failed (it runs out in {} s): {}", run.id, run.nodeName(),
-                duration.toSeconds(), e.getMessage());
+            run.id.keys().during(() -> LOG.warn("{}: releasing node {}'s Lease failed (it runs out in {} s): {}",
+                run.id, run.nodeName(), duration.toSeconds(), e.getMessage()));
             return null;
           }).mapEmpty();
     }
@@ -151,8 +152,8 @@ final class NodeGuard {
       Instant since = unchanged ? seenAt : at;
       if (holder.isEmpty() || holder.equals(identity) || !Duration.between(since, at).minus(duration).isNegative()) {
         if (!holder.isEmpty() && !holder.equals(identity)) {
-          LOG.warn("{}: node {}'s Lease held by {} was not renewed for {} s: taking it over", run.id, node, holder,
-              Duration.between(since, at).toSeconds());
+          run.id.keys().during(() -> LOG.warn("{}: node {}'s Lease held by {} was not renewed for {} s: taking it "
+              + "over", run.id, node, holder, Duration.between(since, at).toSeconds()));
         }
         write(run, leases.update(taken(now, run)), resumed, giveUp, done);
         return;
@@ -167,7 +168,8 @@ final class NodeGuard {
         return;
       }
       if (seen == null) {
-        LOG.info("{}: node {}'s Lease is held by {}; waiting for it to run out", run.id, node, holder);
+        run.id.keys().during(() -> LOG.info("{}: node {}'s Lease is held by {}; waiting for it to run out", run.id,
+            node, holder));
       }
       vertx.setTimer(Math.max(100, duration.toMillis() / 10), t -> attempt(run, resumed, giveUp, now, since, done));
     });

@@ -41,8 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * leave the run resumable (the node cordoned with the run's record, the state topic saying it runs) and exit within
  * a pod's grace period; a second daemon then resumes the same run and finishes it once the budget allows.
  *
- * <p>TODO(leader election): once the daemon holds the Lease {@code takeover} in its namespace, also assert that the
- * first daemon released it on SIGTERM (holderIdentity empty) before the second one acquired it.
+ * <p>With leader election (the Lease {@code default/takeover}), the first daemon leads and holds the node's Lease
+ * ({@code kube-node-lease/takeover-kube-node02}); on SIGTERM it releases both, so that the next one takes over at once.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class DaemonSigtermIT {
@@ -76,6 +76,8 @@ class DaemonSigtermIT {
             .equals(data(e).getString("type"))), BOUND, first, firstErr);
         run = held.stream().filter(e -> e.getString("type").equals("dev.takeover.ticket.started")).findFirst()
             .map(e -> data(e).getString("run")).orElseThrow();
+        assertFalse(holder(cluster, "default", "takeover").isEmpty(), "the first daemon leads");
+        assertFalse(holder(cluster, "kube-node-lease", "takeover-kube-node02").isEmpty(), "and holds the node");
         long sent = System.nanoTime();
         System.out.println("first daemon started, ticket held in its drain: " + ms(sent - t0) + " ms");
         first.destroy(); // SIGTERM
@@ -94,13 +96,18 @@ class DaemonSigtermIT {
           .forEach(l -> System.out.println("  " + l.encode()));
       assertTrue(lines.stream().anyMatch(l -> l.getString("message").equals("stopped taking tickets from " + prefix
           + ".tickets")), "no 'stopped taking tickets' line: " + lines);
-      JsonObject left = lines.stream().filter(l -> l.getString("message").contains("left in progress at stop"))
+      JsonObject left = lines.stream().filter(l -> l.getString("message").contains("halting at its next safe point"))
           .findFirst().orElseThrow(() -> new AssertionError("the run left is not told: " + lines));
       assertEquals(Map.of("ticket", "CHG-1042", "run", run, "node", "kube-node02"), Map.of("ticket",
           left.getString("ticket"), "run", left.getString("run"), "node", left.getString("node")));
       assertTrue(lines.stream().filter(l -> l.getString("message").contains(run))
           .allMatch(l -> run.equals(l.getString("run"))), "a line naming the run without its keys");
       assertFalse(lines.stream().anyMatch(l -> "ERROR".equals(l.getString("level"))), lines.toString());
+
+      // The Leases are released: the next daemon need not wait for them to run out. (fabric8's release of the leader's
+      // keeps the holder and shortens the Lease to 1 s; the node's is cleared.)
+      assertTrue(released(cluster, "default", "takeover"), "the leader's Lease released");
+      assertTrue(released(cluster, "kube-node-lease", "takeover-kube-node02"), "the node's Lease released");
 
       // Nothing half-written: the node is cordoned with the run's record at its drain, the state topic says it runs.
       Node node = cluster.client().nodes().withName("kube-node02").get();
@@ -144,6 +151,22 @@ class DaemonSigtermIT {
     }
   }
 
+  /** Whether a Lease is let go of: no holder, or one second left to it (fabric8's release). */
+  private static boolean released(SimulatedCluster cluster, String namespace, String name) {
+    io.fabric8.kubernetes.api.model.coordination.v1.Lease l = cluster.client().leases().inNamespace(namespace)
+        .withName(name).get();
+    System.out.println("Lease " + namespace + "/" + name + ": " + (l == null ? "none" : l.getSpec()));
+    return l == null || holder(cluster, namespace, name).isEmpty()
+        || l.getSpec().getLeaseDurationSeconds() != null && l.getSpec().getLeaseDurationSeconds() <= 1;
+  }
+
+  /** The holder of a Lease ("" when released or absent). */
+  private static String holder(SimulatedCluster cluster, String namespace, String name) {
+    io.fabric8.kubernetes.api.model.coordination.v1.Lease l = cluster.client().leases().inNamespace(namespace)
+        .withName(name).get();
+    return l == null || l.getSpec().getHolderIdentity() == null ? "" : l.getSpec().getHolderIdentity();
+  }
+
   private static long ms(long nanos) {
     return TimeUnit.NANOSECONDS.toMillis(nanos);
   }
@@ -167,6 +190,7 @@ class DaemonSigtermIT {
     ProcessBuilder b = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-jar", JAR.toString(), "daemon", "--config", config.toString(), "--kubeconfig", kubeconfig.toString());
     b.environment().keySet().removeIf(k -> k.startsWith("TAKEOVER_"));
+    b.environment().put("POD_NAMESPACE", "default"); // as the chart gives it: where the leader's Lease is
     b.environment().putAll(env);
     return b.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
   }

@@ -35,6 +35,8 @@ class LogFormatTest {
     context.setMDCAdapter(((LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory()).getMDCAdapter());
     context.putProperty(LogFormat.PROPERTY, format);
     context.putProperty("takeover.log.level", "INFO");
+    // The command line's time of day, whatever a daemon started earlier in this JVM set (Main sets a date for one).
+    context.putProperty("takeover.log.time", "HH:mm:ss.SSS");
     JoranConfigurator configurator = new JoranConfigurator();
     configurator.setContext(context);
     configurator.doConfigure(LogFormat.class.getResource("/logback.xml"));
