@@ -33,6 +33,21 @@ public record RunKeys(String ticket, String run, String node) {
     return new RunKeys(text(event.getValue(TICKET)), text(event.getValue(RUN)), text(event.getValue(NODE)));
   }
 
+  /**
+   * The keys in this thread's MDC now: for code that is called within a run's scope and logs later, from a callback
+   * on another thread (a fencing hook, which knows nothing of runs).
+   */
+  public static RunKeys current() {
+    return new RunKeys(MDC.get(TICKET), MDC.get(RUN), MDC.get(NODE));
+  }
+
+  /** Calls {@code body} with the keys in this thread's MDC; returns what it returns. */
+  public <T> T within(java.util.function.Supplier<T> body) {
+    try (Scope ignored = open()) {
+      return body.get();
+    }
+  }
+
   private static String text(Object value) {
     return value instanceof String s && !s.isEmpty() ? s : null;
   }
