@@ -4,6 +4,7 @@ import dev.takeover.cli.Command;
 import dev.takeover.cli.CommandLine;
 import dev.takeover.cli.OneShot;
 import dev.takeover.cli.UsageError;
+import dev.takeover.logs.LogFormat;
 
 import java.io.PrintStream;
 import java.util.List;
@@ -23,6 +24,14 @@ public final class Main {
       // Set before the first logger exists, so logback reads it when it configures itself.
       if (System.getProperty("takeover.log.level") == null) {
         System.setProperty("takeover.log.level", "INFO");
+      }
+      // JSON until the settings say otherwise (log.format), so that a collector reads even the first lines; a
+      // daemon's plain lines carry the date, a command's only the time.
+      if (System.getProperty(LogFormat.PROPERTY) == null) {
+        System.setProperty(LogFormat.PROPERTY, LogFormat.JSON.appender());
+      }
+      if (System.getProperty("takeover.log.time") == null) {
+        System.setProperty("takeover.log.time", "yyyy-MM-dd HH:mm:ss.SSS");
       }
       return dev.takeover.daemon.DaemonCommand.run(List.of(args).subList(1, args.length), err);
     }

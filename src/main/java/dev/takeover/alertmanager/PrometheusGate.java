@@ -55,6 +55,8 @@ public final class PrometheusGate implements Supplier<String> {
   private final String uri;
   /** {@code Basic …} from the URL's user:password, or null; a secret, never logged. */
   private final String authorization;
+  /** What of the URL a failure's message may quote and must not (its path and query may hold a token). */
+  private final java.util.List<String> secrets;
   private final Pattern alerts;
   private final String pattern;
   private final Set<String> triggers;
@@ -71,11 +73,11 @@ public final class PrometheusGate implements Supplier<String> {
   public PrometheusGate(Vertx vertx, DaemonConfig config, Runnable answered) {
     this.vertx = vertx;
     this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) TIMEOUT_MS));
-    String base = config.gate().prometheusUrl();
-    String url = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/api/v1/alerts";
+    String url = alertsUrl(config.gate().prometheusUrl());
     String[] split = withoutUserInfo(url);
     this.uri = split[0];
     this.authorization = split[1];
+    this.secrets = secrets(url);
     this.alerts = config.gate().alertPattern();
     this.pattern = config.gate().alerts();
     this.triggers = config.alertmanager().alertNames();
@@ -120,8 +122,8 @@ public final class PrometheusGate implements Supplier<String> {
     } catch (RuntimeException e) {
       question = Future.failedFuture(e);
     }
-    question.recover(e -> Future.succeededFuture("Prometheus cannot be asked (" + oneLine(e) + "); new runs wait "
-            + "until it answers (the gate fails closed)"))
+    question.recover(e -> Future.succeededFuture("Prometheus cannot be asked (" + scrub(oneLine(e)) + "); new runs "
+            + "wait until it answers (the gate fails closed)"))
         .onComplete(ar -> {
           String because = ar.result();
           if (last == null || !java.util.Objects.equals(last.because(), because)) {
@@ -163,6 +165,57 @@ public final class PrometheusGate implements Supplier<String> {
           }
         });
     return answer.future();
+  }
+
+  /**
+   * {@code /api/v1/alerts} under the URL's path, its query kept after it: {@code https://h/prom?token=t} is asked
+   * as {@code https://h/prom/api/v1/alerts?token=t}.
+   */
+  static String alertsUrl(String base) {
+    try {
+      URI u = new URI(base);
+      String path = u.getRawPath() == null ? "" : u.getRawPath();
+      path = (path.endsWith("/") ? path.substring(0, path.length() - 1) : path) + "/api/v1/alerts";
+      return u.getScheme() + "://" + u.getRawAuthority() + path + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+    } catch (URISyntaxException | RuntimeException e) {
+      return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/api/v1/alerts";
+    }
+  }
+
+  /**
+   * The forms of the URL's secret parts a client's failure could quote, longest first: Vert.x's timeout says
+   * "... while executing GET /prom/api/v1/alerts?token=… for server …". The path alone only when it is more than
+   * the API's own.
+   */
+  private static java.util.List<String> secrets(String url) {
+    java.util.List<String> all = new java.util.ArrayList<>();
+    all.add(url);
+    try {
+      URI u = new URI(url);
+      String path = u.getRawPath() == null ? "" : u.getRawPath();
+      if (u.getRawQuery() != null) {
+        all.add(path + "?" + u.getRawQuery());
+        all.add(u.getRawQuery());
+        all.add(u.getQuery());
+      }
+      if (!path.equals("/api/v1/alerts")) {
+        all.add(path);
+        all.add(u.getPath());
+      }
+      all.add(u.getRawUserInfo());
+      all.add(u.getUserInfo());
+    } catch (URISyntaxException e) {
+      // the whole URL is all there is to take out
+    }
+    return all.stream().filter(x -> x != null && !x.isEmpty()).distinct()
+        .sorted(java.util.Comparator.comparingInt(String::length).reversed()).toList();
+  }
+
+  private String scrub(String message) {
+    for (String secret : secrets) {
+      message = message.replace(secret, "<redacted>");
+    }
+    return message;
   }
 
   /**

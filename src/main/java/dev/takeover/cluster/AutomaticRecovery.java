@@ -131,8 +131,8 @@ public final class AutomaticRecovery extends VerticleBase {
     int next = d.attempt() + 1;
     Ticket retry = ticket(node, d.silentSince(), d.why(), config.recoverAfter(), next);
     long wait = failedBefore ? 1 : Math.max(1, config.recoverAfter().toMillis());
-    LOG.warn("automatic recovery of {}: ticket {} failed ({}); attempt {} in {} s", node, d.ticket().id(),
-        data.getString("reason", data.getString("state", "")), next, wait / 1000);
+    dev.takeover.logs.RunKeys.of(e).during(() -> LOG.warn("automatic recovery of {}: ticket {} failed ({}); attempt {} "
+        + "in {} s", node, d.ticket().id(), data.getString("reason", data.getString("state", "")), next, wait / 1000));
     due.put(node, new Due(vertx.setTimer(wait, t -> fire(node)), retry, d.silentSince(), d.why(), next));
   }
 

@@ -112,6 +112,8 @@ public final class DaemonCommand {
       vertx.close();
       throw new NotStarted(2, Daemon.oneLine(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e));
     }
+    // Before anything else is logged: the lines of this start already look as the operator asked.
+    config.logFormat().apply();
     Kube kube;
     try {
       kube = Kube.connect(vertx, kubernetes(kubeconfig), config.engine().kubeWorkers(), config.instance());

@@ -1,6 +1,7 @@
 package dev.takeover.daemon;
 
 import dev.takeover.config.EngineConfig;
+import dev.takeover.logs.LogFormat;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -26,10 +27,19 @@ import java.util.TreeMap;
  *                  ({@code daemon.instance}, default the host name)
  * @param http, slack, alertmanager, gate the other inputs ({@link TriggerConfig})
  * @param deadNodes the detection of nodes that stopped ({@code deadNodes.*})
+ * @param leader    leader election ({@code leaderElection.*})
+ * @param logFormat how the log lines look ({@code log.format}, default json)
  */
 public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, String instance,
                            TriggerConfig.Http http, TriggerConfig.Slack slack, TriggerConfig.Alertmanager alertmanager,
-                           TriggerConfig.Gate gate, DeadNodes deadNodes, Leader leader) {
+                           TriggerConfig.Gate gate, DeadNodes deadNodes, Leader leader, LogFormat logFormat) {
+
+  /** Every setting but the log's format, which is json. */
+  public DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, String instance, TriggerConfig.Http http,
+                      TriggerConfig.Slack slack, TriggerConfig.Alertmanager alertmanager, TriggerConfig.Gate gate,
+                      DeadNodes deadNodes, Leader leader) {
+    this(kafka, engine, tickets, instance, http, slack, alertmanager, gate, deadNodes, leader, LogFormat.JSON);
+  }
 
   /** Every input and the dead-node detection, leader election with its defaults. */
   public DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, String instance, TriggerConfig.Http http,
@@ -54,27 +64,34 @@ public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, St
   }
 
   public DaemonConfig withHttp(TriggerConfig.Http h) {
-    return new DaemonConfig(kafka, engine, tickets, instance, h, slack, alertmanager, gate, deadNodes, leader);
+    return new DaemonConfig(kafka, engine, tickets, instance, h, slack, alertmanager, gate, deadNodes, leader,
+        logFormat);
   }
 
   public DaemonConfig withSlack(TriggerConfig.Slack s) {
-    return new DaemonConfig(kafka, engine, tickets, instance, http, s, alertmanager, gate, deadNodes, leader);
+    return new DaemonConfig(kafka, engine, tickets, instance, http, s, alertmanager, gate, deadNodes, leader,
+        logFormat);
   }
 
   public DaemonConfig withAlertmanager(TriggerConfig.Alertmanager a) {
-    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, a, gate, deadNodes, leader);
+    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, a, gate, deadNodes, leader, logFormat);
   }
 
   public DaemonConfig withGate(TriggerConfig.Gate g) {
-    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, g, deadNodes, leader);
+    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, g, deadNodes, leader,
+        logFormat);
   }
 
   public DaemonConfig withLeader(Leader l) {
-    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, gate, deadNodes, l);
+    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, gate, deadNodes, l, logFormat);
+  }
+
+  public DaemonConfig withLogFormat(LogFormat f) {
+    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, gate, deadNodes, leader, f);
   }
 
   public DaemonConfig withInstance(String i) {
-    return new DaemonConfig(kafka, engine, tickets, i, http, slack, alertmanager, gate, deadNodes, leader);
+    return new DaemonConfig(kafka, engine, tickets, i, http, slack, alertmanager, gate, deadNodes, leader, logFormat);
   }
 
   /**
@@ -107,7 +124,7 @@ public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, St
   }
 
   public DaemonConfig withDeadNodes(DeadNodes d) {
-    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, gate, d, leader);
+    return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, gate, d, leader, logFormat);
   }
 
   /**

@@ -104,7 +104,7 @@ public final class DaemonConfigLoader {
     TriggerConfig.Gate gate = new TriggerConfig.Gate(get(Settings.GATE_PROMETHEUS_URL, values),
         get(Settings.GATE_ALERTS, values), get(Settings.GATE_INTERVAL, values));
     return new DaemonConfig(kafka, engine, tickets, instance.isEmpty() ? hostName(env) : instance, http, slack,
-        alertmanager, gate, deadNodes(values), leader(values, env));
+        alertmanager, gate, deadNodes(values), leader(values, env), get(Settings.LOG_FORMAT, values));
   }
 
   /**

@@ -102,7 +102,8 @@ public final class EngineVerticle extends VerticleBase {
       return;
     }
     engine.submit(ticket, new Engine.RunControl(runId, msg.body().getBoolean("resumed", false), earlier))
-        .onFailure(e -> LOG.error("{}: the engine broke: {}", runId, e.toString()));
+        .onFailure(e -> new dev.takeover.logs.RunKeys(ticket.id(), runId, ticket.node())
+            .during(() -> LOG.error("{}: the engine broke: {}", runId, e.toString())));
     msg.reply(runId);
   }
 

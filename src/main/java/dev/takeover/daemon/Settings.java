@@ -37,7 +37,8 @@ final class Settings {
   static final Map<String, String> DEFAULT_PROPERTIES = Map.of(BOOTSTRAP_SERVERS, "localhost:9092");
   /** Keys whose value is a mapping of further keys. */
   static final Set<String> SECTIONS = Set.of("daemon", "kafka", "kafka.topics", "engine", "tickets", "http", "slack",
-      "alertmanager", "gate", "deadNodes", "deadNodes.fencing", "leaderElection");
+      "alertmanager", "gate", "deadNodes", "deadNodes.fencing", "leaderElection",
+      "log");
 
   private static final EngineConfig ENGINE = EngineConfig.defaults();
 
@@ -123,6 +124,9 @@ final class Settings {
   static final Setting<Duration> FENCING_TIMEOUT = new Setting<>("deadNodes.fencing.timeout",
       DaemonConfig.Fencing.NONE.timeout(), Settings::positiveDuration);
 
+  static final Setting<dev.takeover.logs.LogFormat> LOG_FORMAT = new Setting<>("log.format",
+      dev.takeover.logs.LogFormat.JSON, dev.takeover.logs.LogFormat::parse);
+
   /** Settings whose value may be a YAML list (or, in the file or the environment, one comma-separated line). */
   static final Set<String> LISTS = Set.of(SLACK_ALLOWED_USERS.key(), SLACK_ALLOWED_CHANNELS.key(), ALERT_NAMES.key(),
       ALERT_NODE_LABELS.key(), FENCING_COMMAND.key());
@@ -138,7 +142,7 @@ final class Settings {
       DEAD_NODES_GRACE, DEAD_NODES_POLICY, DEAD_NODES_AUTOMATIC, DEAD_NODES_MANUAL, DEAD_NODES_RECOVER_AFTER,
       DEAD_NODES_MAX_DOWN_SHARE, DEAD_NODES_OUT_OF_SERVICE_TAINT, DEAD_NODES_POD_GC_WAIT, FENCING_URL, FENCING_TOKEN,
       FENCING_TOKEN_FILE, FENCING_COMMAND, FENCING_TIMEOUT, LEADER_ENABLED, LEADER_NAMESPACE, LEADER_LEASE_NAME,
-      LEADER_LEASE_DURATION, LEADER_RENEW_DEADLINE, LEADER_RETRY_PERIOD);
+      LEADER_LEASE_DURATION, LEADER_RENEW_DEADLINE, LEADER_RETRY_PERIOD, LOG_FORMAT);
 
   private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
   private static final Pattern INSTANCE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,252}");

@@ -174,8 +174,8 @@ public final class Engine implements AutoCloseable {
     run.earlier = control.earlier();
     parts.events().publish(new EngineEvent.RunStarted(id, run.started, ticket.kind().label(),
         o.dryRun(), ticket.reason(), control.resumed()));
-    LOG.info("{}: {} requested by {} via {}{}", id, ticket.kind(), ticket.requester(), ticket.source(),
-        control.resumed() ? " (resumed)" : "");
+    id.keys().during(() -> LOG.info("{}: {} requested by {} via {}{}", id, ticket.kind(), ticket.requester(),
+        ticket.source(), control.resumed() ? " (resumed)" : ""));
     Future<Outcome> outcome;
     String busy = running.get(ticket.node());
     if (ticket.kind() == Ticket.Kind.CANCEL) {
@@ -200,7 +200,8 @@ public final class Engine implements AutoCloseable {
           });
     }
     Future<Outcome> told = outcome.onSuccess(out -> {
-      LOG.info("{}: {} in {} ms{}", id, out.status(), out.took().toMillis(), out.reason().isEmpty() ? "" : ": " + out.reason());
+      id.keys().during(() -> LOG.info("{}: {} in {} ms{}", id, out.status(), out.took().toMillis(),
+          out.reason().isEmpty() ? "" : ": " + out.reason()));
       if (run.halted != null) {
         // Not finished: cut off, and resumed by the next leader. Told as an end, it would be recorded as one.
         return;
@@ -256,9 +257,19 @@ public final class Engine implements AutoCloseable {
   /** @param removed the taint was removed now; {@code ticket} the recover ticket that put it there (or null) */
   public record OutOfServiceEnd(boolean removed, String ticket, String reason) {}
 
+  /**
+   * Nothing of its own to stop: each run's waits close with the run. A run still in progress here did not reach a
+   * safe point within {@link #halt}'s bound: it is said, with its keys; every write a run makes is whole (the cordon
+   * with its record, an eviction, the uncordon), so the next start resumes it all the same.
+   */
   @Override
   public void close() {
-    // Nothing of its own to stop: each run's waits close with the run.
+    for (Run run : runs.values()) {
+      if (!run.options.dryRun()) {
+        run.id.keys().during(() -> LOG.warn("{}: still in progress at stop, not at a safe point; the next start "
+            + "resumes it from its record on the node", run.id));
+      }
+    }
   }
 
   /**
@@ -280,11 +291,9 @@ public final class Engine implements AutoCloseable {
       runs.values().forEach(run -> {
         run.halted = why;
         run.cancelled = why;
+        run.id.keys().during(() -> LOG.info("{}: halting at its next safe point, left resumable: {}", run.id, why));
       });
       List<Future<Outcome>> ends = List.copyOf(outcomes.values());
-      if (!ends.isEmpty()) {
-        LOG.info("halting {} run(s): {}", ends.size(), why);
-      }
       long timer = parts.vertx().setTimer(bound.toMillis(), t -> done.tryComplete());
       Future.join(ends).onComplete(ar -> {
         parts.vertx().cancelTimer(timer);

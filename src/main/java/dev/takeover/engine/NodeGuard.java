@@ -97,16 +97,16 @@ final class NodeGuard {
         long before = System.nanoTime();
         return leases.update(renewed(now)).onSuccess(l -> renewedAt = before).<Void>mapEmpty();
       }).otherwise(e -> {
-        LOG.warn("{}: renewing node {}'s Lease failed (tried again in {} s): {}", run.id, node,
-            duration.toSeconds() / 3, e.getMessage());
+        run.id.keys().during(() -> LOG.warn("{}: renewing node {}'s Lease failed (tried again in {} s): {}", run.id,
+            node, duration.toSeconds() / 3, e.getMessage()));
         return null;
       });
     }
 
     private void lose(String to) {
       if (run.lostTo == null) {
-        LOG.error("{}: lost node {}'s Lease to {}; the run stops and writes nothing more on the node", run.id,
-            run.nodeName(), to);
+        run.id.keys().during(() -> LOG.error("{}: lost node {}'s Lease to {}; the run stops and writes nothing more "
+            + "on the node", run.id, run.nodeName(), to));
       }
       run.lostTo = to;
       run.cancelled = "lost node " + run.nodeName() + "'s Lease to " + to;
@@ -127,8 +127,8 @@ final class NodeGuard {
             if (KubeCalls.statusOf(e) == 409 && attempts > 1) {
               return clear(attempts - 1);
             }
-            LOG.warn("{}: releasing node {}'s Lease failed (it runs out in {} s): {}", run.id, run.nodeName(),
-                duration.toSeconds(), e.getMessage());
+            run.id.keys().during(() -> LOG.warn("{}: releasing node {}'s Lease failed (it runs out in {} s): {}",
+                run.id, run.nodeName(), duration.toSeconds(), e.getMessage()));
             return Future.succeededFuture();
           });
     }
@@ -177,8 +177,8 @@ final class NodeGuard {
       Duration lasts = leaseDuration(now).compareTo(duration) > 0 ? leaseDuration(now) : duration;
       if (holder.isEmpty() || holder.equals(identity) || !Duration.between(since, at).minus(lasts).isNegative()) {
         if (!holder.isEmpty() && !holder.equals(identity)) {
-          LOG.warn("{}: node {}'s Lease held by {} was not renewed for {} s: taking it over", run.id, node, holder,
-              Duration.between(since, at).toSeconds());
+          run.id.keys().during(() -> LOG.warn("{}: node {}'s Lease held by {} was not renewed for {} s: taking it "
+              + "over", run.id, node, holder, Duration.between(since, at).toSeconds()));
         }
         write(run, leases.update(taken(now, run)), resumed, giveUp, done);
         return;
@@ -195,7 +195,8 @@ final class NodeGuard {
         return;
       }
       if (seen == null) {
-        LOG.info("{}: node {}'s Lease is held by {}; waiting for it to run out", run.id, node, holder);
+        run.id.keys().during(() -> LOG.info("{}: node {}'s Lease is held by {}; waiting for it to run out", run.id,
+            node, holder));
       }
       vertx.setTimer(Math.max(100, duration.toMillis() / 10), t -> attempt(run, resumed, giveUp, now, since, done));
     });
@@ -225,7 +226,7 @@ final class NodeGuard {
       done.fail(e);
       return;
     }
-    LOG.warn("{}: node {}'s Lease: {} (trying again)", run.id, run.nodeName(), e.getMessage());
+    run.id.keys().during(() -> LOG.warn("{}: node {}'s Lease: {} (trying again)", run.id, run.nodeName(), e.getMessage()));
     vertx.setTimer(1000, t -> attempt(run, resumed, giveUp, seen, seenAt, done));
   }
 

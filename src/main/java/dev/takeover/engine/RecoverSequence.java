@@ -113,7 +113,9 @@ final class RecoverSequence {
     if (fence == null) {
       return Future.succeededFuture(run); // the requester's statement is the evidence (told in the plan step)
     }
-    return step(run, Step.FENCE, () -> fence.powerOff(run.nodeName(), run.ticket.id(), run.ticket.reason())
+    // Within the run's keys: the hook's own line about it carries them.
+    return step(run, Step.FENCE, () -> run.id.keys().within(() -> fence.powerOff(run.nodeName(), run.ticket.id(),
+            run.ticket.reason()))
         .recover(e -> Future.failedFuture("fencing " + run.nodeName() + " failed (" + fence.describe() + "): "
             + e.getMessage() + "; nothing in the cluster was changed")), account -> account).map(run);
   }

@@ -12,6 +12,11 @@ public record RunId(String run, String ticket, String node, String source, Strin
     return new RunId(run, ticket.id(), ticket.node(), ticket.source(), ticket.requester());
   }
 
+  /** The run's names for the log lines about it (MDC). */
+  public dev.takeover.logs.RunKeys keys() {
+    return new dev.takeover.logs.RunKeys(ticket, run, node);
+  }
+
   @Override
   public String toString() {
     return run + "(" + ticket + ") node " + node;

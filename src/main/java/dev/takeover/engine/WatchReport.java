@@ -38,6 +38,11 @@ final class WatchReport implements WatchHealth {
   }
 
   @Override
+  public dev.takeover.logs.RunKeys logKeys() {
+    return run.keys();
+  }
+
+  @Override
   public void judging(io.vertx.core.Future<Void> verdict) {
     verdicts.add(verdict);
   }

@@ -63,8 +63,9 @@ final class CommandFence implements Fence {
     Context context = vertx.getOrCreateContext();
     Promise<String> done = Promise.promise();
     long start = System.nanoTime();
+    dev.takeover.logs.RunKeys keys = dev.takeover.logs.RunKeys.current();
     run(context, node, ticket, reason).onComplete(ar ->
-        Fences.finish(LOG, context, describe(), node, ticket, start, ar, done));
+        Fences.finish(LOG, context, describe(), node, ticket, start, ar, done, keys));
     return done.future();
   }
 

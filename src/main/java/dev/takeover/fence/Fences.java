@@ -78,14 +78,22 @@ public final class Fences {
    */
   static void finish(Logger log, Context context, String describe, String node, String ticketId, long startNanos,
                      AsyncResult<String> outcome, Promise<String> promise) {
+    finish(log, context, describe, node, ticketId, startNanos, outcome, promise, dev.takeover.logs.RunKeys.NONE);
+  }
+
+  /** As above; the line carries {@code keys}, the run's that asked (taken when it asked, on its thread). */
+  static void finish(Logger log, Context context, String describe, String node, String ticketId, long startNanos,
+                     AsyncResult<String> outcome, Promise<String> promise, dev.takeover.logs.RunKeys keys) {
     long ms = (System.nanoTime() - startNanos) / 1_000_000;
-    if (outcome.succeeded()) {
-      log.info("fencing node {} (ticket {}) with {}: powered off in {} ms ({})", node, ticketId, describe, ms,
-          outcome.result());
-    } else {
-      log.info("fencing node {} (ticket {}) with {}: failed after {} ms ({})", node, ticketId, describe, ms,
-          outcome.cause().getMessage());
-    }
+    keys.during(() -> {
+      if (outcome.succeeded()) {
+        log.info("fencing node {} (ticket {}) with {}: powered off in {} ms ({})", node, ticketId, describe, ms,
+            outcome.result());
+      } else {
+        log.info("fencing node {} (ticket {}) with {}: failed after {} ms ({})", node, ticketId, describe, ms,
+            outcome.cause().getMessage());
+      }
+    });
     if (Vertx.currentContext() == context) {
       promise.handle(outcome);
     } else {

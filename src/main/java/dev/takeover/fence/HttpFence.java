@@ -96,8 +96,9 @@ final class HttpFence implements Fence {
     Context context = vertx.getOrCreateContext();
     Promise<String> done = Promise.promise();
     long start = System.nanoTime();
+    dev.takeover.logs.RunKeys keys = dev.takeover.logs.RunKeys.current();
     Runnable call = () -> exchange(node, ticket, reason).onComplete(ar ->
-        Fences.finish(LOG, context, describe, node, ticket, start, ar, done));
+        Fences.finish(LOG, context, describe, node, ticket, start, ar, done, keys));
     if (Vertx.currentContext() == context) {
       call.run();
     } else {

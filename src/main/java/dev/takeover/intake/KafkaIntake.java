@@ -1,6 +1,7 @@
 package dev.takeover.intake;
 
 import dev.takeover.daemon.DaemonConfig;
+import dev.takeover.logs.RunKeys;
 import dev.takeover.schedule.SchedulerVerticle;
 import dev.takeover.schedule.StoredTickets;
 import dev.takeover.ticket.Rejection;
@@ -77,7 +78,9 @@ public final class KafkaIntake extends VerticleBase {
     stopped = Promise.promise();
     stopping = true;
     // The loop ends after the record in hand; then the consumer closes (leaving the group at once).
-    return stopped.future().transform(ar -> consumer.close()).transform(ar -> deadLetters.close());
+    return stopped.future().transform(ar -> consumer.close())
+        .andThen(ar -> LOG.info("stopped taking tickets from {}", config.kafka().topics().tickets()))
+        .transform(ar -> deadLetters.close());
   }
 
   private void poll(int failures) {
@@ -181,7 +184,8 @@ public final class KafkaIntake extends VerticleBase {
     return NodeCheck.check(vertx, t).recover(e -> {
       if (clock.instant().isAfter(giveUp) || stopping) {
         // The engine checks the node again when the run starts: the ticket is not held forever.
-        LOG.warn("ticket {}: node {} not checked, the cluster view did not answer: {}", t.id(), t.node(), e.getMessage());
+        new RunKeys(t.id(), null, t.node()).during(() -> LOG.warn(
+            "ticket {}: node {} not checked, the cluster view did not answer: {}", t.id(), t.node(), e.getMessage()));
         return Future.succeededFuture(null);
       }
       return later(1000).compose(v -> checkNode(t, giveUp));
@@ -203,7 +207,8 @@ public final class KafkaIntake extends VerticleBase {
             return Future.failedFuture("stopping"); // not committed: read again after the restart
           }
           if (attempt % 10 == 0) {
-            LOG.warn("ticket {} waits for the scheduler (attempt {}): {}", t.id(), attempt + 1, e.getMessage());
+            new RunKeys(t.id(), null, t.node()).during(() -> LOG.warn(
+                "ticket {} waits for the scheduler (attempt {}): {}", t.id(), attempt + 1, e.getMessage()));
           }
           return later(Math.min(10_000L, 200L << Math.min(attempt, 6))).compose(v -> submit(t, fingerprint, from, attempt + 1));
         });

@@ -140,7 +140,7 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     Instant asked = clock.instant();
     return calls.list(scope).transform(ar -> {
       if (ar.failed()) {
-        LOG.warn("listing {} failed: {}", scope.what(), ar.cause().getMessage());
+        health.logKeys().during(() -> LOG.warn("listing {} failed: {}", scope.what(), ar.cause().getMessage()));
         return Future.failedFuture(ar.cause());
       }
       if (!closed) {

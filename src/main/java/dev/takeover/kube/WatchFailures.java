@@ -28,14 +28,16 @@ final class WatchFailures {
 
   void failed(String cause, boolean certain) {
     inRow++;
-    LOG.info("watch of {} failed ({} in a row): {}", what, inRow, cause);
-    if (certain || inRow >= TO_REPORT) {
-      String kind = cause.replaceAll("[0-9]+(\\.[0-9]+)?", "#"); // "after 1.2 s and 3 events" is one cause
-      if (!kind.equals(reportedAs)) {
-        reportedAs = kind;
-        // Told to the operator through WatchHealth (the run's events); the log says it only with --verbose.
-        LOG.info("watch of {} failing ({}); checking by listing every {} s", what, cause, listEvery.toSeconds());
-        health.failing(what, cause, listEvery);
+    try (dev.takeover.logs.RunKeys.Scope ignored = health.logKeys().open()) {
+      LOG.info("watch of {} failed ({} in a row): {}", what, inRow, cause);
+      if (certain || inRow >= TO_REPORT) {
+        String kind = cause.replaceAll("[0-9]+(\\.[0-9]+)?", "#"); // "after 1.2 s and 3 events" is one cause
+        if (!kind.equals(reportedAs)) {
+          reportedAs = kind;
+          // Told to the operator through WatchHealth (the run's events); the log says it only with --verbose.
+          LOG.info("watch of {} failing ({}); checking by listing every {} s", what, cause, listEvery.toSeconds());
+          health.failing(what, cause, listEvery);
+        }
       }
     }
   }

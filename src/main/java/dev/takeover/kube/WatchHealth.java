@@ -19,6 +19,11 @@ public interface WatchHealth {
   /** {@code what} works again after it was reported failing. */
   void recovered(String what);
 
+  /** The names of the run whose waits these watches serve, for the lines the watches log; none by default. */
+  default dev.takeover.logs.RunKeys logKeys() {
+    return dev.takeover.logs.RunKeys.NONE;
+  }
+
   /** The health of a daemon's own long-lived watches: told in its log (a run's watches are told as events). */
   static WatchHealth logged(org.slf4j.Logger log) {
     return new WatchHealth() {

@@ -7,8 +7,15 @@ sealed interface Effect {
   /** Write the ticket's state to the state topic (awaited before the next effect). */
   record Record(TicketEntry entry) implements Effect {}
 
-  /** Tell the ticket's story: a {@code dev.takeover.ticket.<type>} event. */
-  record Emit(String type, TicketEntry entry, JsonObject data) implements Effect {}
+  /**
+   * Tell the ticket's story: a {@code dev.takeover.ticket.<type>} event. {@code runId} is the entry's run when the
+   * decision was made (an "accepted" told after the start was decided is still of a ticket without a run).
+   */
+  record Emit(String type, TicketEntry entry, JsonObject data, String runId) implements Effect {
+    Emit(String type, TicketEntry entry, JsonObject data) {
+      this(type, entry, data, entry.runId);
+    }
+  }
 
   /** Start (or resume) the entry's run on the engine, with its run id. */
   record Start(TicketEntry entry, boolean resumed) implements Effect {}

@@ -6,6 +6,7 @@ import dev.takeover.daemon.DaemonConfig;
 import dev.takeover.daemon.EngineVerticle;
 import dev.takeover.engine.EvictedEarlier;
 import dev.takeover.engine.events.EventStream;
+import dev.takeover.logs.RunKeys;
 import dev.takeover.ticket.Rejection;
 import dev.takeover.ticket.Ticket;
 import dev.takeover.ticket.TicketEvent;
@@ -217,7 +218,8 @@ public final class SchedulerVerticle extends VerticleBase {
     if (effect instanceof Effect.Emit e) {
       TicketEntry x = e.entry();
       vertx.eventBus().publish(TicketEvent.ADDRESS,
-          new TicketEvent(e.type(), x.id(), x.node(), clock.instant(), e.data().put("ticket", x.id())).toJson());
+          new TicketEvent(e.type(), x.id(), x.node(), clock.instant(), e.data().put("ticket", x.id()), e.runId())
+              .toJson());
       return Future.succeededFuture();
     }
     if (effect instanceof Effect.Start s) {
@@ -243,8 +245,8 @@ public final class SchedulerVerticle extends VerticleBase {
     e.updated = clock.instant();
     return store.write(e.id(), e.toJson(StoredTickets::toJson, e.updated)).recover(err -> {
       if (attempt == 0 || attempt % 10 == 0) {
-        LOG.warn("state topic unreachable, ticket {} not recorded yet (attempt {}): {}", e.id(), attempt + 1,
-            oneLine(err));
+        new RunKeys(e.id(), e.runId, e.node()).during(() -> LOG.warn(
+            "state topic unreachable, ticket {} not recorded yet (attempt {}): {}", e.id(), attempt + 1, oneLine(err)));
       }
       Promise<Void> later = Promise.promise();
       long delay = Math.min(10_000L, 250L << Math.min(attempt, 6));

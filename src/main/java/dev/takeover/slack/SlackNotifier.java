@@ -1,6 +1,7 @@
 package dev.takeover.slack;
 
 import dev.takeover.daemon.TriggerConfig;
+import dev.takeover.logs.RunKeys;
 import dev.takeover.ticket.TicketEvent;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -77,7 +78,8 @@ public final class SlackNotifier extends VerticleBase {
   }
 
   private void onEvent(Message<JsonObject> m) {
-    try {
+    RunKeys keys = RunKeys.of(m.body());
+    try (RunKeys.Scope ignored = keys.open()) {
       JsonObject event = m.body();
       JsonObject message = BlockKit.forEvent(event);
       if (message == null) {
@@ -91,7 +93,7 @@ public final class SlackNotifier extends VerticleBase {
         int n = posted.getOrDefault(ticket, 0);
         if (end || n < PROGRESS_POSTS) {
           posted.put(ticket, n + 1);
-          post(RESPONSE_URL, ticket, url, message.copy().put("response_type", "ephemeral")
+          post(RESPONSE_URL, ticket, keys, url, message.copy().put("response_type", "ephemeral")
               .put("replace_original", false));
         }
         if (end) {
@@ -101,10 +103,10 @@ public final class SlackNotifier extends VerticleBase {
       }
       // The channel hears runs; a record refused at the intake (often not even a ticket) is the DLQ's business.
       if (!config.webhookUrl().isEmpty() && !"rejected".equals(type)) {
-        post(WEBHOOK, ticket, config.webhookUrl(), message);
+        post(WEBHOOK, ticket, keys, config.webhookUrl(), message);
       }
     } catch (RuntimeException e) {
-      LOG.warn("a ticket event could not be told to Slack: {}", e.toString());
+      keys.during(() -> LOG.warn("a ticket event could not be told to Slack: {}", e.toString()));
     }
   }
 
@@ -114,7 +116,7 @@ public final class SlackNotifier extends VerticleBase {
       if (message != null) {
         // One queue per node, and one for the events about all nodes (a partition's start and end, in order).
         String node = m.body().getString("node", "");
-        post(WEBHOOK, node.isEmpty() ? "all nodes" : "node " + node, config.webhookUrl(), message);
+        post(WEBHOOK, node.isEmpty() ? "all nodes" : "node " + node, RunKeys.NONE, config.webhookUrl(), message);
       }
     } catch (RuntimeException e) {
       LOG.warn("a node event could not be told to Slack: {}", e.toString());
@@ -129,11 +131,12 @@ public final class SlackNotifier extends VerticleBase {
     // A post like the progress: counted, so that the end still has the 5th post Slack takes.
     if (url != null && n < PROGRESS_POSTS) {
       posted.put(ticket, n + 1);
-      post(RESPONSE_URL, ticket, url, m.body().getJsonObject("message"));
+      post(RESPONSE_URL, ticket, new RunKeys(ticket, null, null), url, m.body().getJsonObject("message"));
     }
   }
 
-  private void post(String channel, String ticket, String url, JsonObject message) {
+  /** {@code keys}: the names of the run the message is about, for the line that says it was not delivered. */
+  private void post(String channel, String ticket, RunKeys keys, String url, JsonObject message) {
     String key = channel + " " + ticket;
     Future<Void> after = queues.getOrDefault(key, Future.succeededFuture());
     Future<Void> mine = after.transform(previous -> poster.post(url, message)
@@ -141,8 +144,8 @@ public final class SlackNotifier extends VerticleBase {
           vertx.eventBus().publish(NOTIFICATIONS, new JsonObject().put("channel", channel)
               .put("result", ar.succeeded() ? "sent" : "failed"));
           if (ar.failed()) {
-            LOG.warn("Slack message of ticket {} to the {} not delivered: {}", ticket,
-                channel.equals(WEBHOOK) ? "channel webhook" : "command's response_url", ar.cause().getMessage());
+            keys.during(() -> LOG.warn("Slack message of ticket {} to the {} not delivered: {}", ticket,
+                channel.equals(WEBHOOK) ? "channel webhook" : "command's response_url", ar.cause().getMessage()));
           }
         }));
     queues.put(key, mine);

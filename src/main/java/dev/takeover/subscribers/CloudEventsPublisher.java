@@ -137,7 +137,7 @@ public final class CloudEventsPublisher extends VerticleBase {
       LOG.warn("a message on {} is not a ticket event, not published: {}", TicketEvent.ADDRESS, oneLine(e));
       return;
     }
-    Outbox.Entry dropped = outbox.add(event.ticket(), event.type(), value);
+    Outbox.Entry dropped = outbox.add(event.ticket(), event.type(), value, event.keys());
     if (dropped != null) {
       if (droppedSinceFull++ == 0) {
         LOG.warn("events topic {}: queue full ({} events); dropping the oldest step and pod events first; the count"
@@ -218,8 +218,8 @@ public final class CloudEventsPublisher extends VerticleBase {
     }
     if (refusedForGood(cause)) {
       // Sending it again would fail the same way and hold back the ticket's later events.
-      LOG.warn("events topic {}: {} event of ticket {} dropped, the topic refuses it: {}", topic, entry.type(),
-          entry.ticket(), oneLine(cause));
+      entry.keys().during(() -> LOG.warn("events topic {}: {} event of ticket {} dropped, the topic refuses it: {}",
+          topic, entry.type(), entry.ticket(), oneLine(cause)));
       outbox.done(entry);
       failing.remove(entry.ticket());
       settleFlush();

@@ -3,6 +3,7 @@ package dev.takeover.subscribers;
 import dev.takeover.engine.events.EventStream;
 import dev.takeover.engine.events.EventText;
 import dev.takeover.kube.Kube;
+import dev.takeover.logs.RunKeys;
 import io.fabric8.kubernetes.api.model.Node;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -125,7 +126,8 @@ public final class KubeEventRecorder implements AutoCloseable {
       // Chained, so the events appear in the order they happened.
       last = last.transform(x -> node).compose(n -> n == null ? Future.succeededFuture()
               : kube.events.onNode(n, entry.reason, entry.message, entry.warning).onComplete(ar -> told.accept(ar.succeeded())))
-          .onFailure(err -> LOG.warn("could not record {} on node {}: {}", entry.reason, e.getString("node"), err.getMessage()))
+          .onFailure(err -> RunKeys.of(e).during(() -> LOG.warn("could not record {} on node {}: {}", entry.reason,
+              e.getString("node"), err.getMessage())))
           .transform(x -> Future.succeededFuture());
     }
     if ("takeover.run.finished".equals(type)) {

@@ -1,5 +1,7 @@
 package dev.takeover.subscribers;
 
+import dev.takeover.logs.RunKeys;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -25,8 +27,9 @@ final class Outbox {
    * @param ticket the ticket id, the record key
    * @param type   the ticket event's type ({@code step}, {@code pod}, {@code completed}…)
    * @param value  the structured CloudEvent, serialised once so that every retry sends the same id
+   * @param keys   the names of the run it tells of, for a log line about it
    */
-  record Entry(long seq, String ticket, String type, byte[] value) {}
+  record Entry(long seq, String ticket, String type, byte[] value, RunKeys keys) {}
 
   private final int capacity;
   private final Map<String, ArrayDeque<Entry>> lanes = new LinkedHashMap<>();
@@ -49,7 +52,12 @@ final class Outbox {
    * @return the dropped event, or null
    */
   Entry add(String ticket, String type, byte[] value) {
-    Entry entry = new Entry(nextSeq++, ticket, type, value);
+    return add(ticket, type, value, RunKeys.NONE);
+  }
+
+  /** As {@link #add(String, String, byte[])}, for an event of the run {@code keys} names. */
+  Entry add(String ticket, String type, byte[] value, RunKeys keys) {
+    Entry entry = new Entry(nextSeq++, ticket, type, value, keys);
     Entry dropped = null;
     if (byAge.size() >= capacity) {
       dropped = oldestDroppable();

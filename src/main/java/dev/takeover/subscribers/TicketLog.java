@@ -1,5 +1,6 @@
 package dev.takeover.subscribers;
 
+import dev.takeover.logs.RunKeys;
 import dev.takeover.ticket.TicketEvent;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -17,7 +18,7 @@ public final class TicketLog extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.eventBus().<JsonObject>consumer(TicketEvent.ADDRESS, m -> {
+    return vertx.eventBus().<JsonObject>consumer(TicketEvent.ADDRESS, m -> RunKeys.of(m.body()).during(() -> {
       try {
         TicketEvent e = TicketEvent.fromJson(m.body());
         String line = TicketLines.what(e.type(), e.data());
@@ -30,6 +31,6 @@ public final class TicketLog extends VerticleBase {
       } catch (RuntimeException ex) {
         LOG.warn("a ticket event could not be logged: {}", ex.toString());
       }
-    }).completion();
+    })).completion();
   }
 }

@@ -78,8 +78,14 @@ public final class Evictor {
           // One last try at the deadline rather than giving up a whole backoff early.
           Duration wait = delay.compareTo(left) > 0 ? left : delay;
           listener.blocked(pod, answer, attempt, wait);
-          vertx.setTimer(Math.max(1, wait.toMillis()),
-              t -> attempt(pod, attempt + 1, started, deadline, listener, result));
+          vertx.setTimer(Math.max(1, wait.toMillis()), t -> {
+            if (listener.cancelled()) {
+              // Cancelled or halted during the backoff: no further attempt (a halted run writes nothing more).
+              result.fail(new EvictionFailed(pod, answer, attempt, false));
+            } else {
+              attempt(pod, attempt + 1, started, deadline, listener, result);
+            }
+          });
         }
         default -> throw new IllegalStateException(answer.kind().toString());
       }

@@ -1,5 +1,6 @@
 package dev.takeover.engine.events;
 
+import dev.takeover.logs.RunKeys;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -24,18 +25,21 @@ public final class EventStream {
 
   public void publish(EngineEvent event) {
     JsonObject json = event.toJson();
-    LOG.debug("{} {}", event.run(), json.encode());
+    if (LOG.isDebugEnabled()) {
+      event.run().keys().during(() -> LOG.debug("{} {}", event.run(), json.encode()));
+    }
     vertx.eventBus().publish(ADDRESS, json);
   }
 
   /** Subscribes to every event; the returned consumer is unregistered to stop. */
   public MessageConsumer<JsonObject> subscribe(Consumer<JsonObject> subscriber) {
-    return vertx.eventBus().<JsonObject>consumer(ADDRESS, msg -> {
+    // Whatever the subscriber logs while it handles a run's event is a line of that run.
+    return vertx.eventBus().<JsonObject>consumer(ADDRESS, msg -> RunKeys.of(msg.body()).during(() -> {
       try {
         subscriber.accept(msg.body());
       } catch (RuntimeException e) {
         LOG.warn("event subscriber failed on {}: {}", msg.body().getString("type"), e.toString());
       }
-    });
+    }));
   }
 }
