@@ -3,7 +3,6 @@ package dev.takeover.engine;
 import dev.takeover.kube.KubeCalls;
 import dev.takeover.kube.LeaseOps;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -13,8 +12,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 
 /**
  * One Lease per node a run writes to, {@code kube-node-lease/takeover-<node>}, so that two processes never act on one
@@ -42,6 +39,7 @@ final class NodeGuard {
   private final String identity;
   private final Clock clock;
   private final Duration duration;
+  private final GuardLease leaseOf;
 
   NodeGuard(Vertx vertx, LeaseOps leases, String identity, Clock clock, Duration duration) {
     this.vertx = vertx;
@@ -49,6 +47,7 @@ final class NodeGuard {
     this.identity = identity;
     this.clock = clock;
     this.duration = duration;
+    this.leaseOf = new GuardLease(identity, duration, clock);
   }
 
   /** The Lease's name for a node (a Lease name, like a node's, is at most 253 characters). */
@@ -89,13 +88,13 @@ final class NodeGuard {
         return Future.succeededFuture();
       }
       return leases.get(NAMESPACE, leaseName(node)).compose(now -> {
-        if (now == null || !identity.equals(holder(now))) {
+        if (now == null || !identity.equals(GuardLease.holder(now))) {
           // Someone judged us gone (a pause, a partition) and holds the node now: stop acting on it at once.
-          lose(now == null ? "nobody (the Lease was deleted)" : holder(now));
+          lose(now == null ? "nobody (the Lease was deleted)" : GuardLease.holder(now));
           return Future.succeededFuture();
         }
         long before = System.nanoTime();
-        return leases.update(renewed(now)).onSuccess(l -> renewedAt = before).<Void>mapEmpty();
+        return leases.update(leaseOf.renewed(now)).onSuccess(l -> renewedAt = before).<Void>mapEmpty();
       }).otherwise(e -> {
         run.id.keys().during(() -> LOG.warn("{}: renewing node {}'s Lease failed (tried again in {} s): {}", run.id,
             node, duration.toSeconds() / 3, e.getMessage()));
@@ -121,8 +120,9 @@ final class NodeGuard {
     }
 
     private Future<Void> clear(int attempts) {
-      return leases.get(NAMESPACE, leaseName(run.nodeName())).compose(now -> now == null || !identity.equals(holder(now))
-              ? Future.succeededFuture() : leases.update(cleared(now)).<Void>mapEmpty())
+      return leases.get(NAMESPACE, leaseName(run.nodeName()))
+          .compose(now -> now == null || !identity.equals(GuardLease.holder(now))
+              ? Future.succeededFuture() : leases.update(leaseOf.cleared(now)).<Void>mapEmpty())
           .recover(e -> {
             if (KubeCalls.statusOf(e) == 409 && attempts > 1) {
               return clear(attempts - 1);
@@ -168,30 +168,31 @@ final class NodeGuard {
       Lease now = read.result();
       Instant at = monotonic();
       if (now == null) {
-        write(run, leases.create(fresh(node, run)), resumed, giveUp, done);
+        write(run, leases.create(leaseOf.fresh(node, run)), resumed, giveUp, done);
         return;
       }
-      String holder = holder(now);
-      boolean unchanged = seen != null && sameRecord(seen, now);
+      String holder = GuardLease.holder(now);
+      boolean unchanged = seen != null && GuardLease.sameRecord(seen, now);
       Instant since = unchanged ? seenAt : at;
-      Duration lasts = leaseDuration(now).compareTo(duration) > 0 ? leaseDuration(now) : duration;
+      Duration lasts = GuardLease.leaseDuration(now).compareTo(duration) > 0 ? GuardLease.leaseDuration(now) : duration;
       if (holder.isEmpty() || holder.equals(identity) || !Duration.between(since, at).minus(lasts).isNegative()) {
         if (!holder.isEmpty() && !holder.equals(identity)) {
           run.id.keys().during(() -> LOG.warn("{}: node {}'s Lease held by {} was not renewed for {} s: taking it "
               + "over", run.id, node, holder, Duration.between(since, at).toSeconds()));
         }
-        write(run, leases.update(taken(now, run)), resumed, giveUp, done);
+        write(run, leases.update(leaseOf.taken(now, run)), resumed, giveUp, done);
         return;
       }
-      // The holder's renewTime is its clock, only good for telling a fresh holder (refuse now) from a stale-looking one.
+      // The holder's renewTime is its clock: only good for telling a fresh holder (refuse now) from a stale-looking
+      // one (watch it for a duration first).
       Instant wall = clock.instant();
-      boolean looksStale = renewedAt(now).plus(leaseDuration(now)).isBefore(wall);
+      boolean looksStale = GuardLease.renewedAt(now).plus(GuardLease.leaseDuration(now)).isBefore(wall);
       if (!resumed && !looksStale) {
-        done.fail(new Taken(takenBy(node, now, wall)));
+        done.fail(new Taken(leaseOf.takenBy(node, now, wall)));
         return;
       }
       if (at.isAfter(giveUp)) {
-        done.fail(new Taken(takenBy(node, now, wall) + "; it was still renewed after waiting"));
+        done.fail(new Taken(leaseOf.takenBy(node, now, wall) + "; it was still renewed after waiting"));
         return;
       }
       if (seen == null) {
@@ -226,7 +227,8 @@ final class NodeGuard {
       done.fail(e);
       return;
     }
-    run.id.keys().during(() -> LOG.warn("{}: node {}'s Lease: {} (trying again)", run.id, run.nodeName(), e.getMessage()));
+    run.id.keys().during(() -> LOG.warn("{}: node {}'s Lease: {} (trying again)", run.id, run.nodeName(),
+        e.getMessage()));
     vertx.setTimer(1000, t -> attempt(run, resumed, giveUp, seen, seenAt, done));
   }
 
@@ -236,73 +238,5 @@ final class NodeGuard {
    */
   private static Instant monotonic() {
     return Instant.EPOCH.plusNanos(System.nanoTime());
-  }
-
-  private String takenBy(String node, Lease lease, Instant now) {
-    String run = lease.getMetadata().getAnnotations() == null ? null
-        : lease.getMetadata().getAnnotations().get(NodeRecord.RUN);
-    return "node " + node + " is held by " + holder(lease) + (run == null ? "" : " (" + run + ")")
-        + ": Lease " + NAMESPACE + "/" + leaseName(node) + " renewed " + ago(renewedAt(lease), now)
-        + "; one process acts on a node at a time (if that holder is gone for good: kubectl -n " + NAMESPACE
-        + " delete lease " + leaseName(node) + ")";
-  }
-
-  private static String ago(Instant then, Instant now) {
-    long s = Duration.between(then, now).toSeconds();
-    return s >= 0 ? s + " s ago" : "at " + then + " (its clock is ahead of ours)";
-  }
-
-  private Lease fresh(String node, Run run) {
-    return new LeaseBuilder().withNewMetadata().withNamespace(NAMESPACE).withName(leaseName(node))
-        .addToLabels(MANAGED_BY, "takeover").addToAnnotations(NodeRecord.RUN, run.id.run())
-        .addToAnnotations(NodeRecord.TICKET, run.id.ticket()).endMetadata()
-        .withNewSpec().withHolderIdentity(identity).withLeaseDurationSeconds((int) duration.toSeconds())
-        .withAcquireTime(micro(clock.instant())).withRenewTime(micro(clock.instant())).withLeaseTransitions(0)
-        .endSpec().build();
-  }
-
-  private Lease taken(Lease now, Run run) {
-    boolean transition = !identity.equals(holder(now));
-    Integer transitions = now.getSpec().getLeaseTransitions();
-    return new LeaseBuilder(now).editMetadata().addToLabels(MANAGED_BY, "takeover")
-        .addToAnnotations(NodeRecord.RUN, run.id.run()).addToAnnotations(NodeRecord.TICKET, run.id.ticket()).endMetadata()
-        .editSpec().withHolderIdentity(identity).withLeaseDurationSeconds((int) duration.toSeconds())
-        .withAcquireTime(transition ? micro(clock.instant()) : now.getSpec().getAcquireTime())
-        .withRenewTime(micro(clock.instant()))
-        .withLeaseTransitions((transitions == null ? 0 : transitions) + (transition ? 1 : 0)).endSpec().build();
-  }
-
-  private Lease renewed(Lease now) {
-    return new LeaseBuilder(now).editSpec().withRenewTime(micro(clock.instant())).endSpec().build();
-  }
-
-  private Lease cleared(Lease now) {
-    return new LeaseBuilder(now).editSpec().withHolderIdentity(null).withRenewTime(micro(clock.instant())).endSpec()
-        .build();
-  }
-
-  static String holder(Lease lease) {
-    return lease.getSpec() == null || lease.getSpec().getHolderIdentity() == null ? ""
-        : lease.getSpec().getHolderIdentity();
-  }
-
-  /** The same holder and renewal as before: nobody renewed it meanwhile. */
-  private static boolean sameRecord(Lease a, Lease b) {
-    return holder(a).equals(holder(b)) && renewedAt(a).equals(renewedAt(b))
-        && java.util.Objects.equals(a.getMetadata().getResourceVersion(), b.getMetadata().getResourceVersion());
-  }
-
-  private static Instant renewedAt(Lease lease) {
-    ZonedDateTime t = lease.getSpec() == null ? null : lease.getSpec().getRenewTime();
-    return t == null ? Instant.EPOCH : t.toInstant();
-  }
-
-  private static Duration leaseDuration(Lease lease) {
-    Integer s = lease.getSpec() == null ? null : lease.getSpec().getLeaseDurationSeconds();
-    return Duration.ofSeconds(s == null ? 15 : s);
-  }
-
-  private static ZonedDateTime micro(Instant t) {
-    return t.atZone(ZoneOffset.UTC);
   }
 }
