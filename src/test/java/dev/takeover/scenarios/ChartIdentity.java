@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The identity the scenarios' engine runs under: the chart's ServiceAccount {@value #USER}, with exactly the RBAC of
@@ -55,6 +56,12 @@ final class ChartIdentity {
    * ServiceAccount, in its namespace as a pod's would be; or {@code plain} when that is forbidden here.
    */
   static Identity apply(KubernetesClient admin, Config plain, Consumer<String> say) {
+    return apply(admin, plain, c -> new KubernetesClientBuilder().withConfig(c).build(), say);
+  }
+
+  /** As above; {@code clients} makes the client that checks the impersonation works (closed after). */
+  static Identity apply(KubernetesClient admin, Config plain, Function<Config, KubernetesClient> clients,
+                        Consumer<String> say) {
     List<HasMetadata> created = new ArrayList<>();
     try {
       if (admin.namespaces().withName(Chart.NAMESPACE).get() == null) {
@@ -77,7 +84,7 @@ final class ChartIdentity {
       return fallBack(plain, "creating the chart's RBAC is forbidden here: " + message(e), created, say);
     }
     Config impersonating = new ConfigBuilder(plain).withImpersonateUsername(USER).withNamespace(Chart.NAMESPACE).build();
-    String refused = probe(impersonating);
+    String refused = probe(impersonating, clients);
     if (refused != null) {
       return fallBack(plain, refused, created, say);
     }
@@ -119,9 +126,9 @@ final class ChartIdentity {
    * Asks, as the ServiceAccount, for what the chart allows cluster-wide (nodes) and in a Role's namespace (node
    * Leases), until both are answered or {@link #SETTLE} has passed. Null when allowed; else why not.
    */
-  private static String probe(Config impersonating) {
+  private static String probe(Config impersonating, Function<Config, KubernetesClient> clients) {
     Config quick = new ConfigBuilder(impersonating).withRequestRetryBackoffLimit(0).build();
-    try (KubernetesClient k = new KubernetesClientBuilder().withConfig(quick).build()) {
+    try (KubernetesClient k = clients.apply(quick)) {
       long deadline = System.nanoTime() + SETTLE.toNanos();
       while (true) {
         try {
