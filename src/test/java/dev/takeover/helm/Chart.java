@@ -22,14 +22,15 @@ import java.util.stream.Stream;
 /**
  * The chart {@code helm/takeover}, rendered and linted by Helm itself (helm-java bundles Helm as a native library:
  * no helm binary, no cluster). Objects come back as fabric8 reads them: typed for the built-in kinds,
- * {@code GenericKubernetesResource} for the Prometheus Operator's.
+ * {@code GenericKubernetesResource} for the Prometheus Operator's. Public for the scenarios, which run the engine
+ * under the chart's ServiceAccount and RBAC.
  */
-final class Chart {
+public final class Chart {
   static final Path DIR = Path.of("helm/takeover");
   /** Every optional part on: ServiceMonitor, PrometheusRule, dashboard, every Secret reference. */
   static final Path ALL_ON = DIR.resolve("ci/all-on-values.yaml");
-  static final String RELEASE = "takeover";
-  static final String NAMESPACE = "takeover";
+  public static final String RELEASE = "takeover";
+  public static final String NAMESPACE = "takeover";
   static final String KUBE_VERSION = "v1.32.13";
 
   private Chart() {}
@@ -43,7 +44,7 @@ final class Chart {
     return t.call();
   }
 
-  static String template(Path... valuesFiles) {
+  public static String template(Path... valuesFiles) {
     return template(List.of(valuesFiles), Map.of());
   }
 
@@ -70,7 +71,7 @@ final class Chart {
   }
 
   /** The rendered documents as Kubernetes objects. */
-  static List<HasMetadata> objects(String rendered) {
+  public static List<HasMetadata> objects(String rendered) {
     List<HasMetadata> out = new ArrayList<>();
     KubernetesSerialization serialization = new KubernetesSerialization();
     for (String doc : rendered.split("(?m)^---\\s*$")) {

@@ -28,8 +28,9 @@ import java.util.TreeMap;
  * The chart installed on a simulated cluster as {@code helm install takeover helm/takeover -n takeover} would put it
  * there (the rendered objects created one by one), and the daemon started as one of the Deployment's pods runs it:
  * {@code daemon --config} the ConfigMap's file, the container's environment as the kubelet resolves it (downward API,
- * Secrets), and the API server reached with the ServiceAccount's token. The simulated API server does not authorize,
- * so the token only marks the daemon's requests: they are the ones the chart's RBAC must allow.
+ * Secrets), and the API server reached with the ServiceAccount's token. The simulated API server authenticates no
+ * token (it authorizes impersonated requests only: see the scenarios' ChartIdentity), so the token only marks the
+ * daemon's requests: they are the ones the chart's RBAC must allow.
  */
 final class InstalledChart {
   /** The ServiceAccount's token: the daemon's (and the command line's) requests carry it, nobody else's do. */

@@ -21,6 +21,7 @@ final class Clusters {
   /** The seed's nodes and DaemonSets (kube-master, kube-node01, kube-node02), on the simulator. */
   static final class Simulated implements TestCluster {
     final SimulatedCluster sim;
+    private ChartIdentity.Identity engine;
 
     private Simulated(SimulatedCluster sim) {
       this.sim = sim;
@@ -68,8 +69,19 @@ final class Clusters {
       return sim.client();
     }
 
+    /** The chart's ServiceAccount, impersonated, its RBAC applied on first use (see {@link ChartIdentity}). */
     @Override
-    public Config config() {
+    public synchronized Config config() {
+      if (engine == null) {
+        // The check's client shares the cluster's Vert.x: a Vert.x of its own per scenario costs more than the check.
+        engine = ChartIdentity.apply(sim.client(), adminConfig(),
+            c -> sim.newClient(b -> new ConfigBuilder(c).withRequestTimeout(10_000)), ChartIdentity::sayOnce);
+      }
+      return engine.config();
+    }
+
+    /** The simulator's administrator, as the scene's client is. */
+    Config adminConfig() {
       return new ConfigBuilder(Config.empty()).withMasterUrl(sim.masterUrl()).withNamespace("default")
           .withTrustCerts(true).build();
     }

@@ -39,8 +39,10 @@ class DisruptionBudgetTest extends ScenarioBase {
     assertTrue(blocked.size() >= 2, "retries: " + blocked.size());
     assertTrue(blocked.stream().allMatch(b -> b.getLong("retryInMs") > 0));
     assertEquals(scene.ns + "/mysql", blocked.get(0).getString("budget"));
-    // Nothing was evicted and the node is schedulable again.
-    assertTrue(result.ofType("takeover.pod.evicted").isEmpty());
+    // Nothing of the scene was evicted and the node is schedulable again. (On a shared cluster the node may also run
+    // others' pods, such as the demo's default/mysql-0, which no budget holds back.)
+    List<JsonObject> evicted = result.ofType("takeover.pod.evicted");
+    assertTrue(evicted.stream().noneMatch(e -> e.getString("pod").startsWith(scene.ns + "/")), evicted.toString());
     assertEquals(uid, scene.pod("mysql-0").getMetadata().getUid());
     assertFalse(Boolean.TRUE.equals(scene.node(node).getSpec().getUnschedulable()));
     assertEquals(Outcome.NodeState.SCHEDULABLE, out.nodeLeft());

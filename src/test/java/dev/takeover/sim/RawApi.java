@@ -1,5 +1,6 @@
 package dev.takeover.sim;
 
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 
 /** Requests sent as bytes, for tests that compare status codes and bodies with the recorded ones. */
 final class RawApi {
@@ -20,7 +22,12 @@ final class RawApi {
 
   /** Through a client of the cluster (closed with it, so it holds no connection open), without fabric8's retries. */
   RawApi(SimulatedCluster cluster) {
-    this.http = cluster.newClient(config -> config.withRequestRetryBackoffLimit(0)).getHttpClient();
+    this(cluster, UnaryOperator.identity());
+  }
+
+  /** As above, the client's configuration adjusted (e.g. to impersonate a user). */
+  RawApi(SimulatedCluster cluster, UnaryOperator<ConfigBuilder> adjust) {
+    this.http = cluster.newClient(config -> adjust.apply(config.withRequestRetryBackoffLimit(0))).getHttpClient();
     this.base = cluster.masterUrl();
   }
 
@@ -36,6 +43,10 @@ final class RawApi {
 
   Answer get(String path) {
     return send(http.newHttpRequestBuilder().uri(base + path));
+  }
+
+  Answer delete(String path) {
+    return send(http.newHttpRequestBuilder().uri(base + path).delete("application/json", "{}"));
   }
 
   Answer patch(String path, String contentType, String body) {

@@ -17,6 +17,14 @@
  * questions about pods, selectors and taints they share. Reference: shared/k8s-api (a real v1.32 server's answers),
  * copied where tests compare with it into src/test/resources/sim.
  *
+ * <p>Identity: the simulator authenticates nobody, and a request is its administrator's, allowed everything, unless
+ * it carries {@code Impersonate-User} (and optionally {@code Impersonate-Group}): then it is authorized as
+ * kube-apiserver's RBAC authorizer does, over the stored Roles, ClusterRoles, RoleBindings and ClusterRoleBindings
+ * (groups {@code system:serviceaccounts[:NS]} for a ServiceAccount, {@code system:authenticated}; built-in
+ * system:discovery, system:public-info-viewer, system:basic-user and cluster-admin; {@code system:masters} allowed
+ * everything), and a denial is the v1.32 403 Status ({@code api.Impersonation}). Not modelled: who may impersonate
+ * (the administrator may), aggregated ClusterRoles, SelfSubjectAccessReview ({@code kubectl auth can-i}).
+ *
  * <p>Watches are served as the v1.32 API server's watch cache serves them, not by the mock (which ignored
  * resourceVersion). Every change of the store (create, update, patch, delete, and the server's own writes) is kept
  * in a log of the last {@code watchHistory} changes (default 10,000); a deletion is a change of its own, with a new

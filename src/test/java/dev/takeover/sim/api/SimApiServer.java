@@ -23,7 +23,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The simulated API server: a fabric8 {@link KubernetesMockServer} over plain HTTP on 127.0.0.1 whose dispatcher is
- * a chain: the {@link RequestHook} (e.g. the kubectl facade), then {@link KubernetesBehaviours} (and its
+ * a chain: {@link Impersonation} (a request that impersonates a user is authorized by RBAC; any other is the
+ * administrator's), the {@link RequestHook} (e.g. the kubectl facade), then {@link KubernetesBehaviours} (and its
  * {@link Watches}), then the {@link SimStore}. Every request is first noted in {@link #requestLog()}. After every
  * request that may have changed something, {@code onChange} runs (it wakes the controllers).
  */
@@ -52,10 +53,16 @@ public final class SimApiServer implements AutoCloseable {
     store = new SimStore(watchHistory);
     watches = new Watches(store, bookmarkInterval);
     Dispatcher api = new KubernetesBehaviours(store, watches);
+    Impersonation impersonation = new Impersonation(store);
     Dispatcher chain = new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
         logRequest(request);
+        // As kube-apiserver: who asks, and may they, before anything serves the request (the hook included).
+        MockResponse refused = impersonation.refuse(request);
+        if (refused != null) {
+          return refused;
+        }
         MockResponse response = hook == null ? null : hook.handle(request, api);
         if (response == null) {
           response = api.dispatch(request);
