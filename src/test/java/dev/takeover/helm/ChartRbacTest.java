@@ -255,11 +255,17 @@ class ChartRbacTest {
 
   private void scrapeUntil(String what, Predicate<Scrape> until) {
     Scrape[] seen = new Scrape[1];
-    Await.await(what, Duration.ofSeconds(30), () -> {
-      seen[0] = Scrape.get(http, api.base() + "/metrics");
-      seen[0].samples().forEach(s -> exported.add(s.name()));
-      return until.test(seen[0]);
-    });
+    try {
+      Await.await(what, Duration.ofSeconds(30), () -> {
+        seen[0] = Scrape.get(http, api.base() + "/metrics");
+        seen[0].samples().forEach(s -> exported.add(s.name()));
+        return until.test(seen[0]);
+      });
+    } catch (AssertionError e) {
+      // What the daemon says of its tickets, so that a failure here says where the run was.
+      throw new AssertionError(e.getMessage() + "; HELM-1: " + api.get("/api/v1/tickets/HELM-1").body()
+          + "; calls so far:\n" + byPhase(), e);
+    }
   }
 
   private boolean outOfService() {
