@@ -71,6 +71,10 @@ class NodeLeaseTest extends ScenarioBase {
     seedMysqlOn(node);
     // A replica that died a moment ago, holding the node: its Lease looks fresh and is never renewed again.
     ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+    // A kept cluster has the Lease of an earlier run (let go, holder cleared): this holder replaces it.
+    cluster.client().leases().inNamespace(LEASES).withName("takeover-" + node).delete();
+    dev.takeover.sim.Await.await("the earlier Lease gone", Duration.ofSeconds(10),
+        () -> cluster.client().leases().inNamespace(LEASES).withName("takeover-" + node).get() == null);
     cluster.client().leases().inNamespace(LEASES).resource(new LeaseBuilder().withNewMetadata()
         .withName("takeover-" + node).withNamespace(LEASES).endMetadata().withNewSpec()
         .withHolderIdentity("takeover-replica-dead").withLeaseDurationSeconds(15).withAcquireTime(now)
