@@ -9,8 +9,6 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -21,24 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class StepInProgressGaugeTest {
   static final Instant T0 = Instant.parse("2026-12-01T12:00:00Z");
-  final AtomicReference<Instant> now = new AtomicReference<>(T0);
+  final dev.takeover.schedule.MovingClock now = new dev.takeover.schedule.MovingClock(T0);
   final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  final TakeoverMeters meters = new TakeoverMeters(registry, new Clock() {
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-  });
+  final TakeoverMeters meters = new TakeoverMeters(registry, now);
 
   static JsonObject event(String type, String run, String step, Instant at) {
     JsonObject e = new JsonObject().put("schema", 1).put("type", type).put("time", at.toString()).put("run", run)

@@ -5,16 +5,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 
-/** A clock the test moves. */
-final class MovingClock extends Clock {
-  private Instant now;
+/** A clock the test moves (read from any thread: a gauge reads it when scraped). */
+public final class MovingClock extends Clock {
+  private volatile Instant now;
 
-  MovingClock(Instant now) {
+  public MovingClock(Instant now) {
     this.now = now;
   }
 
-  void advance(Duration d) {
+  public void advance(Duration d) {
     now = now.plus(d);
+  }
+
+  /** Puts the clock at {@code t}. */
+  public void set(Instant t) {
+    now = t;
   }
 
   @Override
