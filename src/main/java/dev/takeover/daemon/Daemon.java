@@ -16,6 +16,7 @@ import dev.takeover.metrics.Metrics;
 import dev.takeover.intake.KafkaIntake;
 import dev.takeover.kube.Kube;
 import dev.takeover.schedule.SchedulerVerticle;
+import dev.takeover.schedule.StateMirror;
 import dev.takeover.subscribers.CloudEventsPublisher;
 import dev.takeover.subscribers.KubeEventRecorder;
 import dev.takeover.subscribers.TicketLog;
@@ -52,7 +53,6 @@ public final class Daemon {
   /** The parts that act, while this replica leads; null otherwise. */
   private volatile Supervisor acting;
   private Leadership leadership;
-  private io.vertx.core.eventbus.MessageConsumer<?> followerAnswers;
   /** What a follower runs (the events read back, Slack replies), while it follows; null otherwise. */
   private Supervisor following;
   private volatile EngineVerticle engine;
@@ -130,40 +130,37 @@ public final class Daemon {
   }
 
   /**
-   * While this replica follows: what only the leader knows (a ticket's state) is answered at once with who leads,
-   * rather than left to time out; and the leader's ticket events are read back from the events topic, so that a Slack
+   * While this replica follows: a ticket's state is answered from the state topic, as the leader records it (until
+   * that is read, with who leads); and the leader's ticket events are read back from the events topic, so that a Slack
    * command that came in here hears how its ticket goes (its response_url is in this process only; the leader posts
    * to the channel's webhook) and the ticket history answers here too.
    */
   private Future<Void> startFollowing(DaemonConfig config, Clock clock) {
-    if (followerAnswers != null || stopping) {
+    if (following != null || stopping) {
       return Future.succeededFuture();
     }
     String instance = config.instance();
-    followerAnswers = vertx.eventBus().consumer(dev.takeover.schedule.SchedulerVerticle.STATUS, m -> {
+    java.util.function.Supplier<String> notLeader = () -> {
       String leader = leadership == null ? "" : leadership.leader();
-      m.fail(dev.takeover.schedule.SchedulerVerticle.NOT_LEADER, "this replica (" + instance + ") is not the leader"
-          + (leader.isEmpty() || leader.equals(instance) ? "" : "; " + leader + " is")
-          + ": ask again (tickets are taken by every replica)");
-    });
+      return "this replica (" + instance + ") is not the leader" + (leader.isEmpty() || leader.equals(instance) ? ""
+          : "; " + leader + " is") + ", and has not read the tickets' state yet: ask again";
+    };
     Supervisor f = new Supervisor(vertx);
     following = f;
     TriggerConfig.Slack s = config.slack();
     TriggerConfig.Slack repliesOnly = new TriggerConfig.Slack(s.signingSecret(), s.allowedUsers(), s.allowedChannels(), "");
-    followingUp = f.deploy("ticket events relay", () -> new dev.takeover.subscribers.TicketEventsRelay(config,
-            () -> !leading()), true)
+    followingUp = f.deploy("state mirror", () -> new StateMirror(config, notLeader), true)
+        .compose(v -> f.deploy("ticket events relay", () -> new dev.takeover.subscribers.TicketEventsRelay(config,
+            () -> !leading()), true))
         .compose(v -> f.deploy("slack replies", () -> new SlackNotifier(repliesOnly, clock), true));
     return followingUp;
   }
 
   private Future<Void> stopFollowing() {
-    io.vertx.core.eventbus.MessageConsumer<?> c = followerAnswers;
-    followerAnswers = null;
     Supervisor f = following;
     following = null;
     // After its parts are up (or gave up): a part still deploying would be left running otherwise.
-    Future<Void> parts = f == null ? Future.succeededFuture() : followingUp.transform(x -> f.stop());
-    return parts.transform(x -> c == null ? Future.succeededFuture() : c.unregister());
+    return f == null ? Future.succeededFuture() : followingUp.transform(x -> f.stop());
   }
 
   /** The parts that act, on the leader only: they read tickets, run them and tell of them. */

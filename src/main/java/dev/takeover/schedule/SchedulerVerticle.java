@@ -147,7 +147,7 @@ public final class SchedulerVerticle extends VerticleBase {
 
   private void status(Message<JsonObject> msg) {
     TicketEntry e = schedule.get(msg.body().getString("ticket"));
-    msg.reply(e == null ? null : e.toJson(StoredTickets::toJson, clock.instant()));
+    msg.reply(e == null ? null : e.toJson(StoredTickets::toJson, e.updated));
   }
 
   private void onEngineEvent(JsonObject event) {

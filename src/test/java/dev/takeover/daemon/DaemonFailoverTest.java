@@ -200,7 +200,7 @@ class DaemonFailoverTest {
   }
 
   @Test
-  void a_follower_is_ready_takes_tickets_previews_plans_and_says_who_leads_for_what_only_the_leader_knows()
+  void a_follower_is_ready_takes_tickets_previews_plans_and_answers_a_tickets_state_as_the_leader_does()
       throws Exception {
     String prefix = TestBroker.unique("follower");
     String token = "follower-test-token";
@@ -228,9 +228,29 @@ class DaemonFailoverTest {
       // The leader runs it, wherever it came in.
       a.awaitEvent(id, type("completed"), BOUND);
 
-      java.net.http.HttpResponse<String> status = send(http, follower + "/api/v1/tickets/" + id, token, null);
-      assertEquals(503, status.statusCode(), status.body());
-      assertTrue(status.body().contains("this replica (replica-b) is not the leader; replica-a is"), status.body());
+      // Its state can be asked of either replica (a Service spreads requests): the follower answers from the state
+      // topic what the leader answers from its schedule.
+      String leader = "http://127.0.0.1:" + a.daemon.httpPort();
+      io.vertx.core.json.JsonObject there = new io.vertx.core.json.JsonObject(
+          send(http, leader + "/api/v1/tickets/" + id, token, null).body());
+      assertEquals("done", there.getString("state"), there.encode());
+      java.util.concurrent.atomic.AtomicReference<String> last = new java.util.concurrent.atomic.AtomicReference<>();
+      Await.await("the follower's answer for " + id + " (last: " + last + ")", Duration.ofSeconds(30), () -> {
+        try {
+          java.net.http.HttpResponse<String> r = send(http, follower + "/api/v1/tickets/" + id, token, null);
+          last.set(r.statusCode() + " " + r.body());
+          return r.statusCode() == 200 && r.body().contains("\"state\":\"done\"");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      io.vertx.core.json.JsonObject here = new io.vertx.core.json.JsonObject(last.get().substring(4));
+      for (String field : List.of("ticket", "state", "node", "runId", "step", "outcome", "accepted", "updated",
+          "request")) {
+        assertEquals(there.getValue(field), here.getValue(field), field + ": " + here.encode());
+      }
+      java.net.http.HttpResponse<String> unknown = send(http, follower + "/api/v1/tickets/no-such-ticket", token, null);
+      assertEquals(404, unknown.statusCode(), unknown.body());
 
       // A Slack command that lands on the follower: the leader runs it, and the follower, which alone holds the
       // command's response_url, tells Slack how it goes (from the events topic); the leader tells the channel.
