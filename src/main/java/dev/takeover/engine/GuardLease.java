@@ -72,6 +72,12 @@ final class GuardLease {
         .build();
   }
 
+  /** Whether Takeover made this Lease (its label), rather than a kubelet whose node's name has our prefix. */
+  static boolean ours(Lease lease) {
+    java.util.Map<String, String> labels = lease.getMetadata().getLabels();
+    return labels != null && "takeover".equals(labels.get(MANAGED_BY));
+  }
+
   static String holder(Lease lease) {
     return lease.getSpec() == null || lease.getSpec().getHolderIdentity() == null ? ""
         : lease.getSpec().getHolderIdentity();

@@ -172,6 +172,15 @@ final class NodeGuard {
         return;
       }
       String holder = GuardLease.holder(now);
+      if (!GuardLease.ours(now)) {
+        // Lease names are node names: a node called "takeover-<node>" heartbeats under this very name. Renewing a
+        // dead node's heartbeat would tell the node lifecycle controller it lives, so a Lease Takeover did not
+        // create is never written, whatever its state.
+        done.fail(new Taken("node " + node + ": Lease " + NAMESPACE + "/" + name + " exists and is not Takeover's (no "
+            + "label " + MANAGED_BY + "=takeover; holder '" + holder + "', perhaps the heartbeat of a node named "
+            + name + "); Takeover never writes it, so it cannot guard node " + node));
+        return;
+      }
       boolean unchanged = seen != null && GuardLease.sameRecord(seen, now);
       Instant since = unchanged ? seenAt : at;
       Duration lasts = GuardLease.leaseDuration(now).compareTo(duration) > 0 ? GuardLease.leaseDuration(now) : duration;

@@ -76,8 +76,8 @@ class NodeLeaseTest extends ScenarioBase {
     dev.takeover.sim.Await.await("the earlier Lease gone", Duration.ofSeconds(10),
         () -> cluster.client().leases().inNamespace(LEASES).withName("takeover-" + node).get() == null);
     cluster.client().leases().inNamespace(LEASES).resource(new LeaseBuilder().withNewMetadata()
-        .withName("takeover-" + node).withNamespace(LEASES).endMetadata().withNewSpec()
-        .withHolderIdentity("takeover-replica-dead").withLeaseDurationSeconds(15).withAcquireTime(now)
+        .withName("takeover-" + node).withNamespace(LEASES).addToLabels("app.kubernetes.io/managed-by", "takeover")
+        .endMetadata().withNewSpec().withHolderIdentity("takeover-replica-dead").withLeaseDurationSeconds(15).withAcquireTime(now)
         .withRenewTime(now).endSpec().build()).create();
 
     try (EngineHarness heir = new EngineHarness(cluster, c -> c, Engine.Recovering.NONE, "takeover-replica-b")) {
@@ -96,6 +96,38 @@ class NodeLeaseTest extends ScenarioBase {
       assertEquals(Outcome.Status.SUCCEEDED, resumed.status(), resumed.reason());
       assertTrue(waited.compareTo(Duration.ofSeconds(15)) >= 0, "took the node after " + waited);
       assertEquals("", holder(cluster.client().leases().inNamespace(LEASES).withName("takeover-" + node).get()));
+    }
+  }
+
+  @Test
+  void a_lease_of_that_name_which_takeover_did_not_make_is_never_written_even_long_expired() throws Exception {
+    String node = scene.workers().get(0);
+    seedMysqlOn(node);
+    // A node named "takeover-<node>" that died an hour ago: its kubelet's Lease has our guard's name. Renewing it
+    // would tell the node lifecycle controller that the dead node lives.
+    ZonedDateTime hourAgo = ZonedDateTime.now(ZoneOffset.UTC).minusHours(1);
+    String name = "takeover-" + node;
+    cluster.client().leases().inNamespace(LEASES).withName(name).delete();
+    dev.takeover.sim.Await.await("the earlier Lease gone", Duration.ofSeconds(10),
+        () -> cluster.client().leases().inNamespace(LEASES).withName(name).get() == null);
+    Lease kubelets = cluster.client().leases().inNamespace(LEASES).resource(new LeaseBuilder().withNewMetadata()
+        .withName(name).withNamespace(LEASES).endMetadata().withNewSpec().withHolderIdentity(name)
+        .withLeaseDurationSeconds(40).withRenewTime(hourAgo).endSpec().build()).create();
+    try (EngineHarness h = new EngineHarness(cluster, c -> c, Engine.Recovering.NONE, "takeover-replica-b")) {
+      // Neither a fresh run nor a resumed one (which would wait for a live holder) touches it.
+      for (boolean resumed : new boolean[] {false, true}) {
+        Ticket ticket = Ticket.takeover(node, null, "alice", "scenario", "foreign-" + resumed);
+        Outcome out = h.engine.submit(ticket, new Engine.RunControl("run-foreign-" + resumed, resumed))
+            .await(cluster.patience().toMillis(), TimeUnit.MILLISECONDS);
+        assertEquals(Outcome.Status.REFUSED, out.status(), out.reason());
+        assertTrue(out.reason().contains("Lease " + LEASES + "/" + name + " exists and is not Takeover's"),
+            out.reason());
+      }
+      Lease after = cluster.client().leases().inNamespace(LEASES).withName(name).get();
+      assertEquals(kubelets.getMetadata().getResourceVersion(), after.getMetadata().getResourceVersion());
+      assertEquals(null, scene.node(node).getSpec().getUnschedulable());
+    } finally {
+      cluster.client().leases().inNamespace(LEASES).withName(name).delete();
     }
   }
 
