@@ -5,19 +5,19 @@ import dev.takeover.config.FailurePolicy;
 import dev.takeover.config.NodeLabelSelector;
 import dev.takeover.config.RecoveryConfig;
 
+import static dev.takeover.daemon.SettingParsers.atLeast;
+
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The settings of {@code config/takeover.yaml}, one typed {@link Setting} each (key, default, parser), as Strimzi's
  * ClusterOperatorConfig has one ConfigParameter per setting. {@code kafka.properties} is not in the table: it is an
- * open map of Kafka client properties, read by {@link DaemonConfigLoader}.
+ * open map of Kafka client properties, read by {@link DaemonConfigLoader}. The parsers are in {@link SettingParsers}.
  */
 final class Settings {
   /** Reads a setting's text, or throws an IllegalArgumentException whose message is the problem (without the key). */
@@ -42,54 +42,61 @@ final class Settings {
 
   private static final EngineConfig ENGINE = EngineConfig.defaults();
 
-  static final Setting<String> INSTANCE = new Setting<>("daemon.instance", "", Settings::instance);
-  static final Setting<String> TICKETS_TOPIC = new Setting<>("kafka.topics.tickets", "takeover.tickets", Settings::topic);
-  static final Setting<String> EVENTS_TOPIC = new Setting<>("kafka.topics.events", "takeover.events", Settings::topic);
+  static final Setting<String> INSTANCE = new Setting<>("daemon.instance", "", SettingParsers::instance);
+  static final Setting<String> TICKETS_TOPIC =
+      new Setting<>("kafka.topics.tickets", "takeover.tickets", SettingParsers::topic);
+  static final Setting<String> EVENTS_TOPIC =
+      new Setting<>("kafka.topics.events", "takeover.events", SettingParsers::topic);
   static final Setting<String> DEAD_LETTERS_TOPIC =
-      new Setting<>("kafka.topics.deadLetters", "takeover.tickets.dlq", Settings::topic);
-  static final Setting<String> STATE_TOPIC = new Setting<>("kafka.topics.state", "takeover.state", Settings::topic);
-  static final Setting<String> GROUP_ID = new Setting<>("kafka.groupId", "takeover", Settings::required);
+      new Setting<>("kafka.topics.deadLetters", "takeover.tickets.dlq", SettingParsers::topic);
+  static final Setting<String> STATE_TOPIC =
+      new Setting<>("kafka.topics.state", "takeover.state", SettingParsers::topic);
+  static final Setting<String> GROUP_ID = new Setting<>("kafka.groupId", "takeover", SettingParsers::required);
   static final Setting<Integer> PARTITIONS = new Setting<>("kafka.partitions", 3, atLeast(1));
   static final Setting<Short> REPLICATION_FACTOR = new Setting<>("kafka.replicationFactor", (short) -1,
-      Settings::replicationFactor);
+      SettingParsers::replicationFactor);
   static final Setting<Integer> MAX_NODES_IN_MAINTENANCE = new Setting<>("engine.maxNodesInMaintenance",
       ENGINE.maxNodesInMaintenance(), atLeast(1));
   static final Setting<Duration> DRAIN_TIMEOUT = new Setting<>("engine.drainTimeout", ENGINE.drainTimeout(),
-      Settings::positiveDuration);
+      SettingParsers::positiveDuration);
   static final Setting<Duration> CONFIRM_TIMEOUT = new Setting<>("engine.confirmTimeout", ENGINE.confirmTimeout(),
-      Settings::positiveDuration);
+      SettingParsers::positiveDuration);
   static final Setting<FailurePolicy> ON_FAILURE = new Setting<>("engine.onFailure", ENGINE.onFailure(),
-      Settings::failurePolicy);
+      SettingParsers::failurePolicy);
   static final Setting<Duration> RELIST_PERIOD = new Setting<>("engine.relistPeriod", ENGINE.relistPeriod(),
-      Settings::positiveDuration);
+      SettingParsers::positiveDuration);
   static final Setting<Integer> KUBE_WORKERS = new Setting<>("engine.kubeWorkers", ENGINE.kubeWorkers(), atLeast(1));
   static final Setting<Integer> MAX_BYTES = new Setting<>("tickets.maxBytes", 65536, atLeast(1));
-  static final Setting<Duration> TICK = new Setting<>("tickets.tick", Duration.ofSeconds(1), Settings::positiveDuration);
+  static final Setting<Duration> TICK =
+      new Setting<>("tickets.tick", Duration.ofSeconds(1), SettingParsers::positiveDuration);
   static final Setting<Duration> RETENTION = new Setting<>("tickets.retention", DaemonConfig.Tickets.RETENTION,
-      Settings::positiveDuration);
+      SettingParsers::positiveDuration);
 
-  static final Setting<String> HTTP_HOST = new Setting<>("http.host", "0.0.0.0", Settings::required);
-  static final Setting<Integer> HTTP_PORT = new Setting<>("http.port", 8080, Settings::port);
+  static final Setting<String> HTTP_HOST = new Setting<>("http.host", "0.0.0.0", SettingParsers::required);
+  static final Setting<Integer> HTTP_PORT = new Setting<>("http.port", 8080, SettingParsers::port);
   static final Setting<Integer> HTTP_MAX_BODY_BYTES = new Setting<>("http.maxBodyBytes", 65536, atLeast(1024));
   static final Setting<String> HTTP_API_TOKEN = new Setting<>("http.apiToken", "", text -> text);
   static final Setting<String> HTTP_API_TOKEN_FILE = new Setting<>("http.apiTokenFile", "", text -> text);
   static final Setting<String> SLACK_SIGNING_SECRET = new Setting<>("slack.signingSecret", "", text -> text);
   static final Setting<String> SLACK_SIGNING_SECRET_FILE = new Setting<>("slack.signingSecretFile", "", text -> text);
-  static final Setting<List<String>> SLACK_ALLOWED_USERS = new Setting<>("slack.allowedUsers", List.of(), Settings::list);
+  static final Setting<List<String>> SLACK_ALLOWED_USERS =
+      new Setting<>("slack.allowedUsers", List.of(), SettingParsers::list);
   static final Setting<List<String>> SLACK_ALLOWED_CHANNELS =
-      new Setting<>("slack.allowedChannels", List.of(), Settings::list);
-  static final Setting<String> SLACK_WEBHOOK_URL = new Setting<>("slack.webhookUrl", "", Settings::urlOrEmpty);
+      new Setting<>("slack.allowedChannels", List.of(), SettingParsers::list);
+  static final Setting<String> SLACK_WEBHOOK_URL = new Setting<>("slack.webhookUrl", "", SettingParsers::urlOrEmpty);
   static final Setting<List<String>> ALERT_NAMES = new Setting<>("alertmanager.alertNames",
-      List.of("NodeMaintenanceRequired"), Settings::list);
+      List.of("NodeMaintenanceRequired"), SettingParsers::list);
   static final Setting<List<String>> ALERT_NODE_LABELS = new Setting<>("alertmanager.nodeLabels",
-      List.of("node", "instance"), Settings::list);
-  static final Setting<String> ALERT_ACTION = new Setting<>("alertmanager.action", "takeover", Settings::alertAction);
-  static final Setting<String> GATE_PROMETHEUS_URL = new Setting<>("gate.prometheusUrl", "", Settings::urlOrEmpty);
-  static final Setting<String> GATE_ALERTS = new Setting<>("gate.alerts", ".*", Settings::regex);
+      List.of("node", "instance"), SettingParsers::list);
+  static final Setting<String> ALERT_ACTION =
+      new Setting<>("alertmanager.action", "takeover", SettingParsers::alertAction);
+  static final Setting<String> GATE_PROMETHEUS_URL =
+      new Setting<>("gate.prometheusUrl", "", SettingParsers::urlOrEmpty);
+  static final Setting<String> GATE_ALERTS = new Setting<>("gate.alerts", ".*", SettingParsers::regex);
   static final Setting<Duration> GATE_INTERVAL = new Setting<>("gate.interval", Duration.ofMinutes(1),
-      Settings::positiveDuration);
+      SettingParsers::positiveDuration);
   static final Setting<Duration> DEAD_NODES_GRACE = new Setting<>("deadNodes.grace",
-      DaemonConfig.DeadNodes.defaults().grace(), Settings::positiveDuration);
+      DaemonConfig.DeadNodes.defaults().grace(), SettingParsers::positiveDuration);
   private static final RecoveryConfig RECOVERY = RecoveryConfig.defaults();
   static final Setting<RecoveryConfig.Policy> DEAD_NODES_POLICY = new Setting<>("deadNodes.policy",
       RECOVERY.defaultPolicy(), RecoveryConfig.Policy::parse);
@@ -98,31 +105,32 @@ final class Settings {
   static final Setting<NodeLabelSelector> DEAD_NODES_MANUAL = new Setting<>("deadNodes.manual",
       NodeLabelSelector.NONE, NodeLabelSelector::parse);
   static final Setting<Duration> DEAD_NODES_RECOVER_AFTER = new Setting<>("deadNodes.recoverAfter",
-      RECOVERY.recoverAfter(), Settings::positiveDuration);
+      RECOVERY.recoverAfter(), SettingParsers::positiveDuration);
   static final Setting<Double> DEAD_NODES_MAX_DOWN_SHARE = new Setting<>("deadNodes.maxDownShare",
-      RECOVERY.maxDownShare(), Settings::share);
+      RECOVERY.maxDownShare(), SettingParsers::share);
   static final Setting<Boolean> DEAD_NODES_OUT_OF_SERVICE_TAINT = new Setting<>("deadNodes.outOfServiceTaint",
-      RECOVERY.outOfServiceTaint(), Settings::bool);
+      RECOVERY.outOfServiceTaint(), SettingParsers::bool);
   static final Setting<Duration> DEAD_NODES_POD_GC_WAIT = new Setting<>("deadNodes.podGcWait",
-      RECOVERY.podGcWait(), Settings::positiveDuration);
+      RECOVERY.podGcWait(), SettingParsers::positiveDuration);
   private static final DaemonConfig.Leader LEADER = DaemonConfig.Leader.defaults();
-  static final Setting<Boolean> LEADER_ENABLED = new Setting<>("leaderElection.enabled", LEADER.enabled(), Settings::bool);
+  static final Setting<Boolean> LEADER_ENABLED =
+      new Setting<>("leaderElection.enabled", LEADER.enabled(), SettingParsers::bool);
   static final Setting<String> LEADER_NAMESPACE = new Setting<>("leaderElection.namespace", "", text -> text);
   static final Setting<String> LEADER_LEASE_NAME = new Setting<>("leaderElection.leaseName", LEADER.leaseName(),
-      Settings::required);
+      SettingParsers::required);
   static final Setting<Duration> LEADER_LEASE_DURATION = new Setting<>("leaderElection.leaseDuration",
-      LEADER.leaseDuration(), Settings::positiveDuration);
+      LEADER.leaseDuration(), SettingParsers::positiveDuration);
   static final Setting<Duration> LEADER_RENEW_DEADLINE = new Setting<>("leaderElection.renewDeadline",
-      LEADER.renewDeadline(), Settings::positiveDuration);
+      LEADER.renewDeadline(), SettingParsers::positiveDuration);
   static final Setting<Duration> LEADER_RETRY_PERIOD = new Setting<>("leaderElection.retryPeriod",
-      LEADER.retryPeriod(), Settings::positiveDuration);
-  static final Setting<String> FENCING_URL = new Setting<>("deadNodes.fencing.url", "", Settings::urlOrEmpty);
+      LEADER.retryPeriod(), SettingParsers::positiveDuration);
+  static final Setting<String> FENCING_URL = new Setting<>("deadNodes.fencing.url", "", SettingParsers::urlOrEmpty);
   static final Setting<String> FENCING_TOKEN = new Setting<>("deadNodes.fencing.token", "", text -> text);
   static final Setting<String> FENCING_TOKEN_FILE = new Setting<>("deadNodes.fencing.tokenFile", "", text -> text);
   static final Setting<List<String>> FENCING_COMMAND = new Setting<>("deadNodes.fencing.command", List.of(),
-      Settings::list);
+      SettingParsers::list);
   static final Setting<Duration> FENCING_TIMEOUT = new Setting<>("deadNodes.fencing.timeout",
-      DaemonConfig.Fencing.NONE.timeout(), Settings::positiveDuration);
+      DaemonConfig.Fencing.NONE.timeout(), SettingParsers::positiveDuration);
 
   static final Setting<dev.takeover.logs.LogFormat> LOG_FORMAT = new Setting<>("log.format",
       dev.takeover.logs.LogFormat.JSON, dev.takeover.logs.LogFormat::parse);
@@ -143,9 +151,6 @@ final class Settings {
       DEAD_NODES_MAX_DOWN_SHARE, DEAD_NODES_OUT_OF_SERVICE_TAINT, DEAD_NODES_POD_GC_WAIT, FENCING_URL, FENCING_TOKEN,
       FENCING_TOKEN_FILE, FENCING_COMMAND, FENCING_TIMEOUT, LEADER_ENABLED, LEADER_NAMESPACE, LEADER_LEASE_NAME,
       LEADER_LEASE_DURATION, LEADER_RENEW_DEADLINE, LEADER_RETRY_PERIOD, LOG_FORMAT);
-
-  private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
-  private static final Pattern INSTANCE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,252}");
 
   private Settings() {}
 
@@ -199,152 +204,5 @@ final class Settings {
       current = t;
     }
     return previous[b.length()];
-  }
-
-  private static String instance(String text) {
-    // Empty means the host name (the loader's business); anything else goes into the CloudEvents source URI.
-    if (!text.isEmpty() && !INSTANCE_NAME.matcher(text).matches()) {
-      throw new IllegalArgumentException("must be letters, digits, '.', '_' and '-' (it goes into the CloudEvents "
-          + "source /takeover/<instance>), got '" + text + "'");
-    }
-    return text;
-  }
-
-  private static String topic(String text) {
-    if (text.isEmpty()) {
-      throw new IllegalArgumentException("must be set");
-    }
-    if (!TOPIC.matcher(text).matches() || text.equals(".") || text.equals("..")) {
-      throw new IllegalArgumentException("'" + text + "' is not a valid Kafka topic name (letters, digits, '.', '_' "
-          + "and '-', at most 249 characters)");
-    }
-    return text;
-  }
-
-  private static String required(String text) {
-    if (text.isEmpty()) {
-      throw new IllegalArgumentException("must be set");
-    }
-    return text;
-  }
-
-  private static Parser<Integer> atLeast(int min) {
-    return text -> {
-      int n = wholeNumber(text);
-      if (n < min) {
-        throw new IllegalArgumentException("must be at least " + min + ", got " + n);
-      }
-      return n;
-    };
-  }
-
-  private static Short replicationFactor(String text) {
-    int n = wholeNumber(text);
-    if (n != -1 && n < 1) {
-      throw new IllegalArgumentException("must be -1 (the broker's default) or at least 1, got " + n);
-    }
-    if (n > Short.MAX_VALUE) {
-      throw new IllegalArgumentException("must be at most " + Short.MAX_VALUE + ", got " + n);
-    }
-    return (short) n;
-  }
-
-  private static int wholeNumber(String text) {
-    try {
-      return Integer.parseInt(text);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("must be a whole number, got '" + text + "'");
-    }
-  }
-
-  private static Duration positiveDuration(String text) {
-    Duration d;
-    try {
-      d = Duration.parse(text);
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("'" + text + "' is not an ISO-8601 duration such as PT10M");
-    }
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException("must be more than zero, got " + text);
-    }
-    return d;
-  }
-
-  private static Integer port(String text) {
-    int n = wholeNumber(text);
-    if (n < 0 || n > 65535) {
-      throw new IllegalArgumentException("must be a port number from 0 to 65535, got " + n);
-    }
-    return n;
-  }
-
-  /** A comma-separated line (the loader joins a YAML list into one) to its non-blank items, trimmed. */
-  private static List<String> list(String text) {
-    return java.util.Arrays.stream(text.split(",")).map(String::trim).filter(item -> !item.isEmpty()).toList();
-  }
-
-  /** Never quotes the text: a webhook URL is a secret (whoever has it posts to the channel). */
-  private static String urlOrEmpty(String text) {
-    if (text.isEmpty()) {
-      return text;
-    }
-    java.net.URI uri;
-    try {
-      uri = new java.net.URI(text);
-    } catch (java.net.URISyntaxException e) {
-      throw new IllegalArgumentException("is not a URL");
-    }
-    if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-      throw new IllegalArgumentException("must be an http or https URL with a host");
-    }
-    return text;
-  }
-
-  private static String alertAction(String text) {
-    if (!Set.of("takeover", "drain", "plan").contains(text)) {
-      throw new IllegalArgumentException("must be takeover, drain or plan, got '" + text + "'");
-    }
-    return text;
-  }
-
-  private static String regex(String text) {
-    try {
-      Pattern.compile(text);
-      return text;
-    } catch (java.util.regex.PatternSyntaxException e) {
-      throw new IllegalArgumentException("is not a regular expression: " + e.getDescription());
-    }
-  }
-
-  /** A share of the nodes: a decimal (0.34) or a fraction (1/3), more than 0 and at most 1. */
-  private static Double share(String text) {
-    double v;
-    try {
-      int slash = text.indexOf('/');
-      v = slash < 0 ? Double.parseDouble(text)
-          : Double.parseDouble(text.substring(0, slash).trim()) / Double.parseDouble(text.substring(slash + 1).trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + text + "' is not a share such as 1/3 or 0.5");
-    }
-    if (!(v > 0 && v <= 1)) {
-      throw new IllegalArgumentException("must be more than 0 and at most 1, got " + text);
-    }
-    return v;
-  }
-
-  private static Boolean bool(String text) {
-    return switch (text.toLowerCase(Locale.ROOT)) {
-      case "true" -> true;
-      case "false" -> false;
-      default -> throw new IllegalArgumentException("must be true or false, got '" + text + "'");
-    };
-  }
-
-  private static FailurePolicy failurePolicy(String text) {
-    return switch (text) {
-      case "uncordon" -> FailurePolicy.UNCORDON;
-      case "keep-cordoned" -> FailurePolicy.KEEP_CORDONED;
-      default -> throw new IllegalArgumentException("must be uncordon or keep-cordoned, got '" + text + "'");
-    };
   }
 }
