@@ -37,8 +37,13 @@ public final class Chart {
 
   /** {@code helm template takeover helm/takeover -n takeover -f each values file --set each}. */
   static String template(List<Path> valuesFiles, Map<String, Object> sets) {
+    return template(RELEASE, NAMESPACE, valuesFiles, sets);
+  }
+
+  /** {@code helm template RELEASE helm/takeover -n NAMESPACE ...}: another release of the chart. */
+  static String template(String release, String namespace, List<Path> valuesFiles, Map<String, Object> sets) {
     // The recorded seed cluster is v1.32; helm template would otherwise assume v1.20, older than the chart allows.
-    TemplateCommand t = new Helm(DIR).template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION);
+    TemplateCommand t = new Helm(DIR).template().withName(release).withNamespace(namespace).withKubeVersion(KUBE_VERSION);
     valuesFiles.forEach(t::withValuesFile);
     sets.forEach(t::set);
     return t.call();

@@ -57,7 +57,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * ticket dead-lettered; the one-shot command line moving everything back; kube-node02 stopping, reported down, and
  * recovered on a recover ticket (out-of-service taint; the simulator's pod GC is off, so Takeover force-deletes), then
  * started again (taint removed). Every request carrying the ServiceAccount's token is recorded; the chart's RBAC must
- * allow exactly those, and the running daemon must export every metric the alerts and the dashboard read.
+ * allow exactly those, its admission policy must admit every Lease written in kube-node-lease, and the running daemon
+ * must export every metric the alerts and the dashboard read.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
@@ -68,6 +69,7 @@ class ChartRbacTest {
   record Call(String phase, String method, String path) {}
 
   final List<Call> calls = new CopyOnWriteArrayList<>();
+  final NodeLeaseWrites leaseWrites = new NodeLeaseWrites();
   /** What the API server does to the daemon's requests beside answering them. */
   final AtomicReference<RequestHook> fault = new AtomicReference<>();
   final Set<String> exported = new TreeSet<>();
@@ -88,7 +90,8 @@ class ChartRbacTest {
           }
           calls.add(new Call(phase, request.getMethod(), request.getPath()));
           RequestHook f = fault.get();
-          return f == null ? null : f.handle(request, next);
+          MockResponse faulted = f == null ? null : f.handle(request, next);
+          return faulted != null ? faulted : leaseWrites.serve(request, next);
         }).start();
     Seed.apply(cluster);
     cluster.scenario().namespace("shop")
@@ -189,6 +192,19 @@ class ChartRbacTest {
         .filter(p -> !granted.contains(p)).toList();
     assertTrue(paths.contains("get /version"), "the command line asks /version first: " + paths);
     assertEquals(List.of(), notOpen, "paths that neither system:discovery nor the chart allow");
+  }
+
+  @Test
+  void every_lease_the_daemon_wrote_in_kube_node_lease_is_one_the_charts_admission_policy_admits() {
+    AdmissionPolicy policy = AdmissionPolicy.of(installed.objects, Chart.RELEASE + "-node-leases");
+    List<NodeLeaseWrites.Write> writes = leaseWrites.all();
+    System.out.println("Lease writes in kube-node-lease put to the admission policy: " + writes);
+    assertEquals(Set.of("CREATE", "UPDATE"), writes.stream().map(NodeLeaseWrites.Write::operation)
+        .collect(Collectors.toSet()), "guard Leases taken and renewed: " + writes);
+    for (NodeLeaseWrites.Write w : writes) {
+      assertEquals(new AdmissionPolicy.Admitted(), policy.admit(w.by(NodeLeasePolicyTest.TAKEOVER,
+          List.of("system:serviceaccounts", "system:serviceaccounts:" + Chart.NAMESPACE))), w + ": " + w.object());
+    }
   }
 
   @Test

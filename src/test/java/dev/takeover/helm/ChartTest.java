@@ -53,8 +53,9 @@ class ChartTest {
   @Test
   void by_default_two_hardened_replicas_run_the_daemon_and_nothing_optional_is_rendered() {
     List<HasMetadata> objects = Chart.objects(Chart.template());
-    assertEquals(Set.of("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ConfigMap",
-        "Service", "Deployment", "PodDisruptionBudget"), objects.stream().map(HasMetadata::getKind).collect(Collectors.toSet()));
+    assertEquals(Set.of("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
+        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ConfigMap", "Service", "Deployment",
+        "PodDisruptionBudget"), objects.stream().map(HasMetadata::getKind).collect(Collectors.toSet()));
     Deployment d = one(objects, Deployment.class);
     PodSpec pod = d.getSpec().getTemplate().getSpec();
     Container c = pod.getContainers().get(0);
