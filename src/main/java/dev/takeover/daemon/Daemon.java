@@ -209,10 +209,12 @@ public final class Daemon {
     recorder = null;
     EngineVerticle e = engine;
     engine = null;
-    // The runs first: they stop writing at their next safe point before anything else is taken down (closing the
-    // Kafka clients takes seconds, and another replica may lead by then).
+    // The runs halt at their next safe point, and meanwhile the other parts go (the intake and the scheduler first,
+    // in the reverse order of their start): not one after the other, or the scheduler would go on recording and
+    // starting tickets for the seconds a halt may take, while another replica may already lead. The engine starts
+    // no run once halting, and its own stop awaits the halt.
     Future<Void> halted = e == null ? Future.succeededFuture() : e.halt();
-    return halted.transform(h -> p.stop()).andThen(ar -> {
+    return Future.join(halted, p.stop()).<Void>mapEmpty().otherwiseEmpty().andThen(ar -> {
       if (r != null) {
         r.close();
       }

@@ -44,6 +44,7 @@ class Leadership {
   private final ExecutorService executor;
   private Future<Void> transitions = Future.succeededFuture();
   private CompletableFuture<?> election;
+  private io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector elector;
   private volatile boolean leading;
   private volatile String leader = "";
   private boolean stopping;
@@ -88,12 +89,18 @@ class Leadership {
       return;
     }
     LOG.info("running for leader on {} as {}", describe(), identity);
-    CompletableFuture<?> e = new LeaderElectorBuilder(client, executor).withConfig(new LeaderElectionConfigBuilder()
+    // Not releaseOnCancel: fabric8 then also releases when a renewal misses its deadline, and before it tells us
+    // (onStopLeading), so another replica could lead while this one still acts. The Lease is released by stop(),
+    // once the acting parts are down; a lost one simply runs out.
+    io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector built = new LeaderElectorBuilder(client, executor)
+        .withConfig(new LeaderElectionConfigBuilder()
         .withName("takeover").withLock(new ObservedLease(new LeaseLock(namespace, config.leaseName(), identity)))
         .withLeaseDuration(config.leaseDuration()).withRenewDeadline(config.renewDeadline())
-        .withRetryPeriod(config.retryPeriod()).withReleaseOnCancel(true)
+        .withRetryPeriod(config.retryPeriod()).withReleaseOnCancel(false)
         .withLeaderCallbacks(new LeaderCallbacks(() -> turn(true), () -> turn(false), this::newLeader)).build())
-        .build().start();
+        .build();
+    elector = built;
+    CompletableFuture<?> e = built.start();
     election = e;
     e.whenComplete((x, failure) -> context.runOnContext(y -> {
       if (stopping || election != e) {
@@ -149,13 +156,24 @@ class Leadership {
       // The Lease goes once the parts that act are down (not waiting for a lead that never came up).
       down.onComplete(ar -> {
         CompletableFuture<?> e = election;
-        // Cancelling releases the Lease (a blocking write): on the elector's own thread, after its current try.
+        io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector el = elector;
+        // Cancel, then release the Lease if this replica still holds it (a blocking write): on the elector's own
+        // thread, after its current try. Released, the others take it within their retry period.
         Promise<Void> released = Promise.promise();
         executor.execute(() -> {
-          if (e != null) {
-            e.cancel(true);
+          try {
+            if (e != null) {
+              e.cancel(true);
+            }
+            if (el != null) { // it releases only a Lease this replica holds
+              el.release();
+            }
+          } catch (RuntimeException x) {
+            LOG.warn("releasing {}: {} (it runs out in {} s)", describe(), Daemon.oneLine(x),
+                config.leaseDuration().toSeconds());
+          } finally {
+            released.complete();
           }
-          released.complete();
         });
         released.future().onComplete(x -> {
           executor.shutdown();

@@ -55,6 +55,8 @@ public final class Engine implements AutoCloseable {
   private final Parts parts;
   private final Map<String, String> running = new HashMap<>(); // node → run id
   private final Map<String, Run> runs = new HashMap<>(); // run id → run in progress
+  /** Why this engine halted (then it starts no run), or null. On its context only. */
+  private String halting;
   private final Map<String, Future<Outcome>> outcomes = new HashMap<>(); // run id → its end, while in progress
   private final Map<String, NodeGuard.Held> holds = new java.util.concurrent.ConcurrentHashMap<>(); // run id → its node
 
@@ -178,7 +180,13 @@ public final class Engine implements AutoCloseable {
         ticket.source(), control.resumed() ? " (resumed)" : ""));
     Future<Outcome> outcome;
     String busy = running.get(ticket.node());
-    if (ticket.kind() == Ticket.Kind.CANCEL) {
+    if (halting != null) {
+      // A scheduler still deploying or stopping on a replica stepping down: the run is not started here and not
+      // told as an end (so not recorded as one); the next leader starts it.
+      run.halted = halting;
+      outcome = Future.succeededFuture(run.outcome(Status.REFUSED, "not started: " + halting, NodeState.UNKNOWN,
+          parts.clock().instant()));
+    } else if (ticket.kind() == Ticket.Kind.CANCEL) {
       outcome = Future.succeededFuture(run.outcome(Status.REFUSED, "a cancel ticket is for the scheduler, not a run",
           NodeState.UNKNOWN, parts.clock().instant()));
     } else if (busy != null) {
@@ -283,11 +291,13 @@ public final class Engine implements AutoCloseable {
   /**
    * Halts every run at its next safe point (before a step, between eviction retries) without the failure policy:
    * nothing more is written on the nodes, whose records say where each run stood, so that the next leader resumes
-   * them. Completes when they have stopped (and let go of their nodes' Leases), or after {@code bound}.
+   * them. From then on it starts no run (one asked for is left to the next leader, not told as finished). Completes
+   * when they have stopped (and let go of their nodes' Leases), or after {@code bound}.
    */
   public Future<Void> halt(String why, java.time.Duration bound) {
     Promise<Void> done = Promise.promise();
     parts.context().runOnContext(v -> {
+      halting = why;
       runs.values().forEach(run -> {
         run.halted = why;
         run.cancelled = why;

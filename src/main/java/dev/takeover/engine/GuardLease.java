@@ -72,10 +72,14 @@ final class GuardLease {
         .build();
   }
 
-  /** Whether Takeover made this Lease (its label), rather than a kubelet whose node's name has our prefix. */
+  /**
+   * Whether Takeover made this Lease (its label), rather than a kubelet whose node's name has our prefix; a kubelet
+   * also makes its Node the owner of its Lease, even of one it found already there.
+   */
   static boolean ours(Lease lease) {
     java.util.Map<String, String> labels = lease.getMetadata().getLabels();
-    return labels != null && "takeover".equals(labels.get(MANAGED_BY));
+    return labels != null && "takeover".equals(labels.get(MANAGED_BY))
+        && (lease.getMetadata().getOwnerReferences() == null || lease.getMetadata().getOwnerReferences().isEmpty());
   }
 
   static String holder(Lease lease) {

@@ -63,30 +63,42 @@ final class NodeGuard {
     private volatile boolean released;
     /** The renewal in flight, if any: a release waits for it (else the two writes race and the release loses). */
     private Future<Void> renewing = Future.succeededFuture();
-    /** When the Lease was last written by us (System.nanoTime: a wall clock step must not count). */
-    private long renewedAt = System.nanoTime();
+    /**
+     * When our last write of the Lease that succeeded was sent (System.nanoTime: a wall clock step must not count).
+     * Sent, not answered: the others count from when they saw it, which is later, so the deadline errs early.
+     */
+    private volatile long renewedAt;
+    /** When the last renewal was tried. */
+    private long triedAt;
 
-    Held(Run run) {
+    Held(Run run, long sentAt) {
       this.run = run;
-      this.timer = vertx.setPeriodic(Math.max(100, duration.toMillis() / 3), t -> {
-        if (renewing.isComplete()) {
-          renewing = renew();
-        }
-      });
+      this.renewedAt = sentAt;
+      this.triedAt = sentAt;
+      // Ticks often: the deadline is judged every tick, even while a renewal hangs (a request queued behind slow
+      // ones can take the client's whole timeout); a renewal is tried every third of the duration.
+      this.timer = vertx.setPeriodic(Math.max(100, duration.toMillis() / 10), t -> tick());
+    }
+
+    private void tick() {
+      if (released || run.lostTo != null) {
+        return;
+      }
+      long now = System.nanoTime();
+      if (now - renewedAt > duration.toNanos() * 2 / 3) {
+        // Not renewed for two thirds of its duration: another process may take it soon, by its own clock. Stop
+        // writing before it may start.
+        lose("nobody yet (its Lease could not be renewed for " + (now - renewedAt) / 1_000_000_000 + " s)");
+        return;
+      }
+      if (renewing.isComplete() && now - triedAt >= duration.toNanos() / 3) {
+        triedAt = now;
+        renewing = renew();
+      }
     }
 
     private Future<Void> renew() {
-      if (released) {
-        return Future.succeededFuture();
-      }
       String node = run.nodeName();
-      if (System.nanoTime() - renewedAt > duration.toNanos() * 2 / 3) {
-        // Not renewed for two thirds of its duration: another process may take it soon, by its own clock. Stop
-        // writing before it may start.
-        lose("nobody yet (its Lease could not be renewed for " + (System.nanoTime() - renewedAt) / 1_000_000_000
-            + " s)");
-        return Future.succeededFuture();
-      }
       return leases.get(NAMESPACE, leaseName(node)).compose(now -> {
         if (now == null || !identity.equals(GuardLease.holder(now))) {
           // Someone judged us gone (a pause, a partition) and holds the node now: stop acting on it at once.
@@ -168,7 +180,7 @@ final class NodeGuard {
       Lease now = read.result();
       Instant at = monotonic();
       if (now == null) {
-        write(run, leases.create(leaseOf.fresh(node, run)), resumed, giveUp, done);
+        write(run, false, System.nanoTime(), leases.create(leaseOf.fresh(node, run)), resumed, giveUp, done);
         return;
       }
       String holder = GuardLease.holder(now);
@@ -176,8 +188,8 @@ final class NodeGuard {
         // Lease names are node names: a node called "takeover-<node>" heartbeats under this very name. Renewing a
         // dead node's heartbeat would tell the node lifecycle controller it lives, so a Lease Takeover did not
         // create is never written, whatever its state.
-        done.fail(new Taken("node " + node + ": Lease " + NAMESPACE + "/" + name + " exists and is not Takeover's (no "
-            + "label " + MANAGED_BY + "=takeover; holder '" + holder + "', perhaps the heartbeat of a node named "
+        done.fail(new Taken("node " + node + ": Lease " + NAMESPACE + "/" + name + " exists and is not Takeover's (without "
+            + "the label " + MANAGED_BY + "=takeover, or owned by an object; holder '" + holder + "', perhaps the heartbeat of a node named "
             + name + "); Takeover never writes it, so it cannot guard node " + node));
         return;
       }
@@ -189,7 +201,7 @@ final class NodeGuard {
           run.id.keys().during(() -> LOG.warn("{}: node {}'s Lease held by {} was not renewed for {} s: taking it "
               + "over", run.id, node, holder, Duration.between(since, at).toSeconds()));
         }
-        write(run, leases.update(leaseOf.taken(now, run)), resumed, giveUp, done);
+        write(run, true, System.nanoTime(), leases.update(leaseOf.taken(now, run)), resumed, giveUp, done);
         return;
       }
       // The holder's renewTime is its clock: only good for telling a fresh holder (refuse now) from a stale-looking
@@ -213,11 +225,14 @@ final class NodeGuard {
   }
 
   /** A write that lost a race (409: someone created or renewed it in between) is decided again on what is there. */
-  private void write(Run run, Future<Lease> written, boolean resumed, Instant giveUp, Promise<Held> done) {
+  private void write(Run run, boolean update, long sentAt, Future<Lease> written, boolean resumed, Instant giveUp,
+                     Promise<Held> done) {
     written.onComplete(ar -> {
       if (ar.succeeded()) {
-        done.complete(new Held(run));
-      } else if (KubeCalls.statusOf(ar.cause()) == 409) {
+        done.complete(new Held(run, sentAt));
+      } else if (KubeCalls.statusOf(ar.cause()) == 409
+          || KubeCalls.statusOf(ar.cause()) == 404 && update) {
+        // 404 on an update: deleted since it was read (kubectl delete lease, as the refusal suggests): create it.
         attempt(run, resumed, giveUp, null, null, done);
       } else {
         retryOrFail(run, resumed, giveUp, null, null, done, ar.cause());

@@ -59,6 +59,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private Future<Void> effects = Future.succeededFuture();
   private Instant lastForget;
   private long ticker = -1;
+  /** Stopping (the daemon stops, or this replica no longer leads): no run is started any more. */
+  private volatile boolean stopping;
   /** Prometheus' alerts, asked before a run starts ({@code gate}); null when no gate is configured. */
   private PrometheusGate gate;
 
@@ -101,6 +103,7 @@ public final class SchedulerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopping = true;
     if (ticker >= 0) {
       vertx.cancelTimer(ticker);
     }
@@ -223,6 +226,10 @@ public final class SchedulerVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     if (effect instanceof Effect.Start s) {
+      if (stopping) {
+        // Recorded as running, not started: the next leader (or start) resumes it from the state topic.
+        return Future.succeededFuture();
+      }
       return start(s.entry(), s.resumed());
     }
     if (effect instanceof Effect.Cancel c) {
@@ -282,6 +289,13 @@ public final class SchedulerVerticle extends VerticleBase {
           .put("earlier", resumed ? new JsonArray(e.evicted.stream().map(EvictedEarlier::toJson).toList()) : null);
       return vertx.eventBus().request(EngineVerticle.RUN, body, new DeliveryOptions().setSendTimeout(30_000))
           .<Void>mapEmpty().recover(err -> {
+            if (stopping || err instanceof io.vertx.core.eventbus.ReplyException r
+                && r.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS) {
+              // No engine here any more (this replica is stepping down): not a failure of the ticket, which stays
+              // running in the state topic for the next leader to resume.
+              LOG.info("run {} of ticket {} not started here: this replica stops acting", e.runId, e.id());
+              return Future.succeededFuture();
+            }
             List<Effect> out = new ArrayList<>();
             schedule.startFailed(e, "the engine did not take the run: " + oneLine(err), cordoned, out);
             carryOut(out);
