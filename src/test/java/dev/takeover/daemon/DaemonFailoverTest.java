@@ -188,6 +188,8 @@ class DaemonFailoverTest {
       long stopping = System.nanoTime();
       a.stopDaemon(); // as SIGTERM does
       assertFalse(a.daemon.leading());
+      // Stopping again (the test's close, a shutdown hook) is the same stop, done: it does not hang.
+      assertTrue(a.daemon.stop().succeeded(), "a second stop is the first one");
       // fabric8's release leaves the holder (a merge patch cannot clear it) and shortens the Lease to 1 s: replica-b
       // takes it after seeing it unrenewed that long, within two retry periods (0.5 s here, with jitter) more.
       Await.await("replica-b leads", Duration.ofSeconds(5), () -> b.daemon.leading());
