@@ -75,8 +75,10 @@ class DaemonFailoverTest {
   static DaemonConfig replica(String prefix, String name) {
     DaemonConfig c = DaemonUnderTest.config(prefix, 1).withInstance(name);
     // As production's 15/10/2 s, scaled: a leader gives up 2 s after its last renewal (plus a 0.5 s tick), the
-    // others take over 4 s after it (plus theirs), so it has stopped acting 1 s or more before.
-    return c.withLeader(c.leader().withTiming(Duration.ofSeconds(4), Duration.ofSeconds(2), Duration.ofMillis(500)));
+    // others take over 4 s after it (plus theirs), so it has stopped acting 1 s or more before. The node's guard
+    // Lease scaled alike (production's 15 s): the heir waits 4 s, not 15, for the one the dead leader left held.
+    return c.withLeader(c.leader().withTiming(Duration.ofSeconds(4), Duration.ofSeconds(2), Duration.ofMillis(500)))
+        .withEngine(c.engine().withNodeLease(Duration.ofSeconds(4)));
   }
 
   @Test
