@@ -57,6 +57,8 @@ public final class Daemon {
   private Supervisor following;
   private volatile EngineVerticle engine;
   private volatile boolean stopping;
+  /** The stop, once asked for. */
+  private Future<Void> stopped;
   private Future<Void> followingUp = Future.succeededFuture();
   private boolean alone;
   private KubeEventRecorder recorder;
@@ -261,10 +263,15 @@ public final class Daemon {
    * Stops: first the parts that act (no new ticket is read, runs halt resumable), then the Lease is released (another
    * replica leads within its retry period), then the rest.
    */
-  public Future<Void> stop() {
-    stopping = true;
-    Future<Void> acted = leadership != null ? leadership.stop() : follow(null, null);
-    return acted.transform(ar -> stopFollowing()).transform(ar -> parts.stop());
+  public synchronized Future<Void> stop() {
+    // A second stop (a test's close after its SIGTERM-like stop, a shutdown hook after a failed start) is the first
+    // one: stopping again would never complete (the elector's executor is shut down by then).
+    if (stopped == null) {
+      stopping = true;
+      Future<Void> acted = leadership != null ? leadership.stop() : follow(null, null);
+      stopped = acted.transform(ar -> stopFollowing()).transform(ar -> parts.stop());
+    }
+    return stopped;
   }
 
   static String oneLine(Throwable t) {

@@ -90,6 +90,10 @@ public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, St
     return new DaemonConfig(kafka, engine, tickets, instance, http, slack, alertmanager, gate, deadNodes, leader, f);
   }
 
+  public DaemonConfig withEngine(EngineConfig e) {
+    return new DaemonConfig(kafka, e, tickets, instance, http, slack, alertmanager, gate, deadNodes, leader, logFormat);
+  }
+
   public DaemonConfig withInstance(String i) {
     return new DaemonConfig(kafka, engine, tickets, i, http, slack, alertmanager, gate, deadNodes, leader, logFormat);
   }

@@ -80,7 +80,7 @@ public final class Engine implements AutoCloseable {
       ListWatches watches = new ListWatches(context, kube.calls(), config.relistPeriod());
       Parts parts = new Parts(vertx, context, kube, config, events, clock, new ClusterReader(kube), watches,
           new Drain(watches, kube.pods, evictor, clock), new StatefulPodCheck(watches, clock), recovering,
-          new NodeGuard(vertx, kube.leases, kube.identity, clock, NodeGuard.DURATION));
+          new NodeGuard(vertx, kube.leases, kube.identity, clock, config.nodeLease()));
       started.complete(new Engine(parts));
     });
     return started.future();
@@ -234,7 +234,7 @@ public final class Engine implements AutoCloseable {
     }
     // A resumed run waits as long as its drain may take for the previous holder (a deposed leader still halting, or
     // gone: its Lease runs out); a fresh one only rides out a stale-looking holder and transient errors.
-    Duration patience = resumed ? run.drainTimeout : NodeGuard.DURATION.multipliedBy(3);
+    Duration patience = resumed ? run.drainTimeout : parts.config().nodeLease().multipliedBy(3);
     return parts.guard().acquire(run, resumed, patience).transform(held -> {
       if (held.failed()) {
         Throwable e = held.cause();

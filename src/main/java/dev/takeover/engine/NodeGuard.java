@@ -24,20 +24,22 @@ import java.time.Instant;
  *
  * <p>Whether a holder is gone is judged as client-go's leader election does it: on this process's clock, by how long
  * the Lease has been seen unchanged, never by comparing its renewTime (the holder's clock) with ours. A Lease that
- * looks stale by its renewTime is watched for a {@link #DURATION} before it is taken; one that looks fresh belongs to
- * a live holder: a fresh run refuses at once, a resumed one waits (a bounded time) for it to stop being renewed.
+ * looks stale by its renewTime is watched for a whole duration before it is taken (the longer of ours and the one the
+ * holder's Lease declares); one that looks fresh belongs to a live holder: a fresh run refuses at once, a resumed one
+ * waits (a bounded time) for it to stop being renewed.
+ *
+ * <p>The duration is {@link dev.takeover.config.EngineConfig#nodeLease()}: production's 15 s, shorter in tests.
  */
 final class NodeGuard {
   private static final Logger LOG = LoggerFactory.getLogger(NodeGuard.class);
   static final String NAMESPACE = "kube-node-lease";
-  /** How long a holder's Lease lasts unrenewed; it is renewed every third of that. */
-  static final Duration DURATION = Duration.ofSeconds(15);
   static final String MANAGED_BY = "app.kubernetes.io/managed-by";
 
   private final Vertx vertx;
   private final LeaseOps leases;
   private final String identity;
   private final Clock clock;
+  /** How long a holder's Lease lasts unrenewed; it is renewed every third of that. */
   private final Duration duration;
   private final GuardLease leaseOf;
 

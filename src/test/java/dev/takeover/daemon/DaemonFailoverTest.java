@@ -75,8 +75,10 @@ class DaemonFailoverTest {
   static DaemonConfig replica(String prefix, String name) {
     DaemonConfig c = DaemonUnderTest.config(prefix, 1).withInstance(name);
     // As production's 15/10/2 s, scaled: a leader gives up 2 s after its last renewal (plus a 0.5 s tick), the
-    // others take over 4 s after it (plus theirs), so it has stopped acting 1 s or more before.
-    return c.withLeader(c.leader().withTiming(Duration.ofSeconds(4), Duration.ofSeconds(2), Duration.ofMillis(500)));
+    // others take over 4 s after it (plus theirs), so it has stopped acting 1 s or more before. The node's guard
+    // Lease scaled alike (production's 15 s): the heir waits 4 s, not 15, for the one the dead leader left held.
+    return c.withLeader(c.leader().withTiming(Duration.ofSeconds(4), Duration.ofSeconds(2), Duration.ofMillis(500)))
+        .withEngine(c.engine().withNodeLease(Duration.ofSeconds(4)));
   }
 
   @Test
@@ -188,6 +190,8 @@ class DaemonFailoverTest {
       long stopping = System.nanoTime();
       a.stopDaemon(); // as SIGTERM does
       assertFalse(a.daemon.leading());
+      // Stopping again (the test's close, a shutdown hook) is the same stop, done: it does not hang.
+      assertTrue(a.daemon.stop().succeeded(), "a second stop is the first one");
       // fabric8's release leaves the holder (a merge patch cannot clear it) and shortens the Lease to 1 s: replica-b
       // takes it after seeing it unrenewed that long, within two retry periods (0.5 s here, with jitter) more.
       Await.await("replica-b leads", Duration.ofSeconds(5), () -> b.daemon.leading());

@@ -25,6 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NodeLeaseTest extends ScenarioBase {
   static final String LEASES = "kube-node-lease";
+  /** The Lease of the holder that died: longer than the heir's own (4 s), shorter than production's 15 s. */
+  static final int DEAD_LEASE_SECONDS = 6;
 
   @Test
   void a_second_process_asking_for_a_node_being_taken_over_is_refused_and_told_who_holds_it() throws Exception {
@@ -69,18 +71,22 @@ class NodeLeaseTest extends ScenarioBase {
   void a_resumed_run_waits_for_the_lease_of_a_holder_that_stopped_renewing_it_then_takes_the_node() throws Exception {
     String node = scene.workers().get(0);
     seedMysqlOn(node);
-    // A replica that died a moment ago, holding the node: its Lease looks fresh and is never renewed again.
-    ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
     // A kept cluster has the Lease of an earlier run (let go, holder cleared): this holder replaces it.
     cluster.client().leases().inNamespace(LEASES).withName("takeover-" + node).delete();
     dev.takeover.sim.Await.await("the earlier Lease gone", Duration.ofSeconds(10),
         () -> cluster.client().leases().inNamespace(LEASES).withName("takeover-" + node).get() == null);
-    cluster.client().leases().inNamespace(LEASES).resource(new LeaseBuilder().withNewMetadata()
-        .withName("takeover-" + node).withNamespace(LEASES).addToLabels("app.kubernetes.io/managed-by", "takeover")
-        .endMetadata().withNewSpec().withHolderIdentity("takeover-replica-dead").withLeaseDurationSeconds(15).withAcquireTime(now)
-        .withRenewTime(now).endSpec().build()).create();
 
-    try (EngineHarness heir = new EngineHarness(cluster, c -> c, Engine.Recovering.NONE, "takeover-replica-b")) {
+    // Leases shorter than production's 15 s, so that the wait is short; the holder's is the longer, and counts.
+    try (EngineHarness heir = new EngineHarness(cluster, c -> c.withNodeLease(Duration.ofSeconds(4)),
+        Engine.Recovering.NONE, "takeover-replica-b")) {
+      // A replica that died a moment ago, holding the node: its Lease looks fresh and is never renewed again.
+      ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+      cluster.client().leases().inNamespace(LEASES).resource(new LeaseBuilder().withNewMetadata()
+          .withName("takeover-" + node).withNamespace(LEASES).addToLabels("app.kubernetes.io/managed-by", "takeover")
+          .endMetadata().withNewSpec()
+          .withHolderIdentity("takeover-replica-dead").withLeaseDurationSeconds(DEAD_LEASE_SECONDS)
+          .withAcquireTime(now).withRenewTime(now).endSpec().build()).create();
+
       // A fresh ticket is refused at once: the holder looks alive.
       EngineHarness.Result fresh = heir.takeover(node, null);
       assertEquals(Outcome.Status.REFUSED, fresh.outcome().status());
@@ -94,7 +100,8 @@ class NodeLeaseTest extends ScenarioBase {
       Duration waited = Duration.ofNanos(System.nanoTime() - t0);
 
       assertEquals(Outcome.Status.SUCCEEDED, resumed.status(), resumed.reason());
-      assertTrue(waited.compareTo(Duration.ofSeconds(15)) >= 0, "took the node after " + waited);
+      // As long as the holder's Lease says (its own, not the heir's shorter one), seen unrenewed.
+      assertTrue(waited.compareTo(Duration.ofSeconds(DEAD_LEASE_SECONDS)) >= 0, "took the node after " + waited);
       assertEquals("", holder(cluster.client().leases().inNamespace(LEASES).withName("takeover-" + node).get()));
     }
   }
