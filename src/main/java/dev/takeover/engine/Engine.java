@@ -174,19 +174,20 @@ public final class Engine implements AutoCloseable {
         o.drainTimeout() != null ? o.drainTimeout() : parts.config().drainTimeout(),
         o.confirmTimeout() != null ? o.confirmTimeout() : parts.config().confirmTimeout());
     run.earlier = control.earlier();
+    if (halting != null) {
+      // A scheduler still deploying or stopping on a replica stepping down: the run is neither started here nor told
+      // (as started or as ended, so not recorded as ended); the next leader starts it.
+      id.keys().during(() -> LOG.info("{}: not started, this engine halted: {}", id, halting));
+      return Future.succeededFuture(run.outcome(Status.REFUSED, "not started: " + halting, NodeState.UNKNOWN,
+          parts.clock().instant()));
+    }
     parts.events().publish(new EngineEvent.RunStarted(id, run.started, ticket.kind().label(),
         o.dryRun(), ticket.reason(), control.resumed()));
     id.keys().during(() -> LOG.info("{}: {} requested by {} via {}{}", id, ticket.kind(), ticket.requester(),
         ticket.source(), control.resumed() ? " (resumed)" : ""));
     Future<Outcome> outcome;
     String busy = running.get(ticket.node());
-    if (halting != null) {
-      // A scheduler still deploying or stopping on a replica stepping down: the run is not started here and not
-      // told as an end (so not recorded as one); the next leader starts it.
-      run.halted = halting;
-      outcome = Future.succeededFuture(run.outcome(Status.REFUSED, "not started: " + halting, NodeState.UNKNOWN,
-          parts.clock().instant()));
-    } else if (ticket.kind() == Ticket.Kind.CANCEL) {
+    if (ticket.kind() == Ticket.Kind.CANCEL) {
       outcome = Future.succeededFuture(run.outcome(Status.REFUSED, "a cancel ticket is for the scheduler, not a run",
           NodeState.UNKNOWN, parts.clock().instant()));
     } else if (busy != null) {
