@@ -41,10 +41,19 @@ class ProductionJarIT {
 
   record Run(int code, String out, String err) {}
 
-  private Run jar(String... args) throws IOException, InterruptedException {
+  /**
+   * The java command with the jar. C1 only and the serial collector: a JVM that lives seconds starts faster on two
+   * cores (as DaemonSigtermIT's); nothing the jar does depends on either.
+   */
+  static List<String> java(String... args) {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", JAR.toString()));
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", JAR.toString()));
     command.addAll(List.of(args));
+    return command;
+  }
+
+  private Run jar(String... args) throws IOException, InterruptedException {
+    List<String> command = java(args);
     Path out = dir.resolve("out.txt");
     Path err = dir.resolve("err.txt");
     Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
@@ -86,8 +95,8 @@ class ProductionJarIT {
           "  groupId: " + prefix, "http:", "  host: 127.0.0.1", "  port: " + port, ""));
       Path out = dir.resolve("daemon-out.txt");
       Path err = dir.resolve("daemon-err.txt");
-      ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-          JAR.toString(), "daemon", "--config", config.toString(), "--kubeconfig", kubeconfig.toString());
+      ProcessBuilder builder = new ProcessBuilder(java("daemon", "--config", config.toString(), "--kubeconfig",
+          kubeconfig.toString()));
       builder.environment().put("TAKEOVER_HTTP_API_TOKEN", CANARY);
       Process p = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
       try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
@@ -226,8 +235,7 @@ class ProductionJarIT {
       Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
       Path out = dir.resolve("out.txt");
       Path err = dir.resolve("err.txt");
-      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-          JAR.toString(), "run", "--node", "kube-node02", "--kubeconfig", kubeconfig.toString())
+      Process p = new ProcessBuilder(java("run", "--node", "kube-node02", "--kubeconfig", kubeconfig.toString()))
           .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
       try {
         // Bounded polling of the printed output: the drain is blocked by the budget once this line is there.
