@@ -11,8 +11,6 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -24,8 +22,9 @@ import java.util.TreeSet;
  *
  * <p>Which nodes Takeover holds cordoned is read from the cluster view, not worked out from the events: the node's
  * record says whether the cordon is Takeover's (a node found cordoned by someone else is not), it survives a
- * restart of the daemon, and an operator's {@code kubectl uncordon} shows. The view is asked when a run cordons,
- * uncordons or ends (again a second later: the view's watch may lag), and every {@link #REFRESH_MS} ms.
+ * restart of the daemon, and an operator's {@code kubectl uncordon} shows. The view publishes the set each time it
+ * changes ({@value ClusterWatch#CORDONED}), so a cordon of a second shows however late the view's watch is; the
+ * summary is also asked every {@link #REFRESH_MS} ms, for a view that published before this verticle listened.
  *
  * <p>The partition guard's gauges ({@code takeover_nodes_down}, {@code takeover_recovery_held}) are asked of the
  * dead-node watch ({@code takeover.node.guard}) on each node event and every {@link #REFRESH_MS} ms: a node goes
@@ -54,10 +53,11 @@ public final class MetricsSubscriber extends VerticleBase {
     vertx.eventBus().<JsonObject>consumer(TicketEvent.ADDRESS, m -> meters.onTicketEvent(m.body()));
     vertx.eventBus().<JsonObject>consumer(EventStream.ADDRESS, m -> {
       meters.onEngineEvent(m.body());
-      if (touchesCordon(m.body())) {
-        refreshCordoned();
-        vertx.setTimer(1_000, t -> refreshCordoned());
-      }
+    });
+    vertx.eventBus().<JsonArray>consumer(ClusterWatch.CORDONED, m -> {
+      // The view's own word is the newest: a refresh asked before it and answered after must not undo it.
+      applied = ++asked;
+      meters.cordonedNow(names(m.body()));
     });
     vertx.eventBus().consumer(NOTIFICATIONS, m -> meters.onNotification(m.body()));
     vertx.eventBus().<JsonObject>consumer(dev.takeover.cluster.DeadNodeWatch.ADDRESS, m -> {
@@ -69,13 +69,6 @@ public final class MetricsSubscriber extends VerticleBase {
       refreshGuard();
     });
     return Future.succeededFuture();
-  }
-
-  private static boolean touchesCordon(JsonObject e) {
-    String type = e.getString("type", "");
-    String step = e.getString("step", "");
-    return "takeover.run.finished".equals(type)
-        || "takeover.step.finished".equals(type) && ("cordon".equals(step) || "uncordon".equals(step));
   }
 
   /** Kept as is when the dead-node watch does not answer (not deployed, restarting). */
@@ -91,33 +84,26 @@ public final class MetricsSubscriber extends VerticleBase {
         .onFailure(e -> LOG.debug("partition guard not refreshed: {}", e.getMessage()));
   }
 
-  /** The cordoned nodes of the view, each asked whether the cordon is Takeover's; kept as is if the view fails. */
+  /** The nodes the view says Takeover holds cordoned; kept as is if the view fails or is not synced. */
   private void refreshCordoned() {
     long mine = ++asked;
-    vertx.eventBus().<JsonObject>request(ClusterWatch.SUMMARY, new JsonObject(), ASK).compose(summary -> {
-      if (!summary.body().getBoolean("synced", false)) {
-        return Future.failedFuture("the cluster view is not synced yet");
-      }
-      List<Future<String>> ours = new ArrayList<>();
-      for (Object name : summary.body().getJsonArray("cordoned", new JsonArray())) {
-        ours.add(vertx.eventBus().<JsonObject>request(ClusterWatch.NODE, String.valueOf(name), ASK)
-            .map(r -> r.body() != null && r.body().getBoolean("cordoned", false)
-                && r.body().getBoolean("cordonedByTakeover", false) ? String.valueOf(name) : null));
-      }
-      return Future.all(ours).map(all -> {
-        Set<String> nodes = new TreeSet<>();
-        for (int i = 0; i < all.size(); i++) {
-          if (all.resultAt(i) != null) {
-            nodes.add(all.resultAt(i));
-          }
-        }
-        return nodes;
-      });
-    }).onSuccess(nodes -> {
+    vertx.eventBus().<JsonObject>request(ClusterWatch.SUMMARY, new JsonObject(), ASK).compose(summary ->
+        summary.body().getBoolean("synced", false)
+            ? Future.succeededFuture(names(summary.body().getJsonArray("cordonedByTakeover", new JsonArray())))
+            : Future.<Set<String>>failedFuture("the cluster view is not synced yet")
+    ).onSuccess(nodes -> {
       if (mine > applied) {
         applied = mine;
         meters.cordonedNow(nodes);
       }
     }).onFailure(e -> LOG.debug("cordoned nodes not refreshed: {}", e.getMessage()));
+  }
+
+  private static Set<String> names(JsonArray array) {
+    Set<String> names = new TreeSet<>();
+    for (Object name : array) {
+      names.add(String.valueOf(name));
+    }
+    return names;
   }
 }
