@@ -101,7 +101,7 @@ public final class EngineVerticle extends VerticleBase {
       msg.fail(400, "earlier evictions unreadable: " + e.getMessage());
       return;
     }
-    engine.submit(ticket, new Engine.RunControl(runId, msg.body().getBoolean("resumed", false), earlier))
+    engine.submit(ticket, new Engine.RunControl(runId, msg.body().getBoolean("resumed", false), earlier, true))
         .onFailure(e -> new dev.takeover.logs.RunKeys(ticket.id(), runId, ticket.node())
             .during(() -> LOG.error("{}: the engine broke: {}", runId, e.toString())));
     msg.reply(runId);

@@ -100,7 +100,7 @@ public final class Engine implements AutoCloseable {
    * evicted before it was cut off: they are no longer on the node, so its plan does not show them, yet the resumed
    * run confirms them as it confirms the pods it evicts itself.
    */
-  public record RunControl(String runId, boolean resumed, List<EvictedEarlier> earlier) {
+  public record RunControl(String runId, boolean resumed, List<EvictedEarlier> earlier, boolean resumable) {
     public static final RunControl FRESH = new RunControl(null, false);
 
     public RunControl {
@@ -108,7 +108,16 @@ public final class Engine implements AutoCloseable {
     }
 
     public RunControl(String runId, boolean resumed) {
-      this(runId, resumed, List.of());
+      this(runId, resumed, List.of(), false);
+    }
+
+    /**
+     * A caller that resumes runs (the daemon's scheduler): a run cut off because it lost its node's Lease is told as
+     * {@code takeover.run.interrupted}, not finished, and the caller decides whether to resume it. The CLI's runs are
+     * not: a process that lost its node ends there.
+     */
+    public RunControl resumable(boolean yes) {
+      return new RunControl(runId, resumed, earlier, yes);
     }
   }
 
@@ -213,6 +222,13 @@ public final class Engine implements AutoCloseable {
           out.reason().isEmpty() ? "" : ": " + out.reason()));
       if (run.halted != null) {
         // Not finished: cut off, and resumed by the next leader. Told as an end, it would be recorded as one.
+        return;
+      }
+      if (run.lostTo != null && control.resumable() && out.status() != Status.SUCCEEDED) {
+        // Cut off from its node's Lease, mostly because this process could not reach the API server for a while:
+        // the same cut soon deposes a daemon's leader, and the next one resumes the run. Told as finished, the
+        // ticket would end failed for good (RunInterrupted says why: the scheduler resumes it if it still leads).
+        parts.events().publish(new EngineEvent.RunInterrupted(id, parts.clock().instant(), out));
         return;
       }
       parts.events().publish(new EngineEvent.RunFinished(id, parts.clock().instant(), out));

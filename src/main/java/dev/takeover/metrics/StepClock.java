@@ -44,7 +44,7 @@ final class StepClock {
     String run = e.getString("run", "");
     switch (e.getString("type", "")) {
       case "takeover.step.started" -> open.put(run, new Open(boundedStep, instant(e.getString("time"))));
-      case "takeover.step.finished", "takeover.run.finished" -> open.remove(run);
+      case "takeover.step.finished", "takeover.run.finished", "takeover.run.interrupted" -> open.remove(run);
       default -> { }
     }
   }

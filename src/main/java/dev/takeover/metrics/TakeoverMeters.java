@@ -133,6 +133,11 @@ public final class TakeoverMeters {
           nodes.podsMoved(e.getString("node", ""));
         }
       }
+      case "takeover.run.interrupted" -> {
+        // Not in progress here any more; not an end either (it resumes, here or on the next leader).
+        runs.remove(run);
+        failingWatches.removeIf(w -> w.startsWith(run + " "));
+      }
       case "takeover.step.finished" -> Timer.builder("takeover_step_duration")
           .description("Duration of the steps that ended well, by step")
           .tag("step", bounded(e.getString("step"), STEPS)).serviceLevelObjectives(RUN_BUCKETS)

@@ -20,6 +20,13 @@ sealed interface Effect {
   /** Start (or resume) the entry's run on the engine, with its run id. */
   record Start(TicketEntry entry, boolean resumed) implements Effect {}
 
+  /**
+   * Resume an interrupted run after a pause (as long as a node's Lease), unless this scheduler stops meanwhile or the
+   * ticket no longer runs it: a cut that cost the node's Lease soon costs a leader its leadership too, and then the
+   * next leader resumes it, not this one.
+   */
+  record Resume(String runId) implements Effect {}
+
   /** Ask a run to stop at its next safe point. */
   record Cancel(String runId, String why) implements Effect {}
 

@@ -29,6 +29,8 @@ import java.util.Set;
  * when the last requester has released it.
  */
 final class Schedule {
+  /** How often one ticket's run may be interrupted (its node's Lease lost) and resumed before it ends failed. */
+  static final int MAX_INTERRUPTIONS = 3;
   private final StartLimits limits;
   private final Clock clock;
   private final TicketTable tickets = new TicketTable();
@@ -66,18 +68,37 @@ final class Schedule {
   List<Effect> resume() {
     List<Effect> out = new ArrayList<>();
     for (TicketEntry e : tickets.sorted(State.RUNNING)) {
-      if (e.ticket.kind() != Ticket.Kind.PLAN && e.ticket.kind() != Ticket.Kind.RELEASE
-          && e.ticket.kind() != Ticket.Kind.RECOVER
-          && (e.step == null || "plan".equals(e.step) || "cordon".equals(e.step))) {
-        waiting.cordoning(e.runId);
-      }
-      out.add(new Effect.Start(e, true));
-      // The engine's hold lived in the old process: a joined requester that keeps the node cordoned tells it again.
-      if (tickets.joinedTo(e.runId).stream().anyMatch(TicketEntry::keepsCordoned)) {
-        out.add(new Effect.Hold(e.runId, true));
-      }
+      resume(e, out);
     }
     return out;
+  }
+
+  private void resume(TicketEntry e, List<Effect> out) {
+    if (e.ticket.kind() != Ticket.Kind.PLAN && e.ticket.kind() != Ticket.Kind.RELEASE
+        && e.ticket.kind() != Ticket.Kind.RECOVER
+        && (e.step == null || "plan".equals(e.step) || "cordon".equals(e.step))) {
+      waiting.cordoning(e.runId);
+    }
+    out.add(new Effect.Start(e, true));
+    // The engine's hold lived in the old process (or run): a joined requester that keeps the node cordoned tells
+    // it again.
+    if (tickets.joinedTo(e.runId).stream().anyMatch(TicketEntry::keepsCordoned)) {
+      out.add(new Effect.Hold(e.runId, true));
+    }
+    if (e.cancelAsked != null) {
+      out.add(new Effect.Cancel(e.runId, e.cancelAsked));
+    }
+  }
+
+  /**
+   * The pause after an interrupted run is over: it starts again, resumed, if its ticket is still running it (not
+   * cancelled meanwhile, not ended by an operator's release).
+   */
+  void resumeInterrupted(String runId, List<Effect> out) {
+    TicketEntry e = tickets.byRun(runId);
+    if (e != null && e.state == State.RUNNING && runId.equals(e.runId)) {
+      resume(e, out);
+    }
   }
 
   TicketEntry get(String id) {
@@ -161,6 +182,8 @@ final class Schedule {
         finish(cancel, "completed", "ticket " + target.id() + " cancelled before its run", out);
       }
       case RUNNING -> {
+        // Kept: a run interrupted now (between two attempts) is not in the engine to hear it; its resumption does.
+        target.cancelAsked = by;
         out.add(new Effect.Cancel(target.runId, by));
         finish(cancel, "completed", "run " + target.runId + " of ticket " + target.id()
             + " asked to stop at its next safe point", out);
@@ -193,6 +216,25 @@ final class Schedule {
         }
         RunEnd.apply(all, event, out);
         evaluate(cordoned, out);
+      }
+      case "takeover.run.interrupted" -> {
+        if (runId.equals(waiting.cordoning())) {
+          waiting.cordoning(null);
+        }
+        leader.interruptions++;
+        if (leader.interruptions > MAX_INTERRUPTIONS) {
+          // Cut off again and again: something keeps this replica from its nodes' Leases; it ends, and says so.
+          RunEnd.apply(all, event.copy().put("reason", event.getString("reason", "") + "; cut off from the node's "
+              + "Lease " + leader.interruptions + " times, not resumed again"), out);
+          evaluate(cordoned, out);
+        } else {
+          for (TicketEntry x : all) {
+            out.add(new Effect.Emit("step", x, event.copy()));
+          }
+          // Still running in the state topic: resumed here after the pause if this replica still leads, else by the
+          // next leader (a run is never recorded as ended while its node keeps its record).
+          out.add(new Effect.Resume(runId));
+        }
       }
       default -> {
         String kind = type.startsWith("takeover.pod.") ? "pod" : "step";

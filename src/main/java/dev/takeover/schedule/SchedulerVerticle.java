@@ -232,6 +232,16 @@ public final class SchedulerVerticle extends VerticleBase {
       }
       return start(s.entry(), s.resumed());
     }
+    if (effect instanceof Effect.Resume r) {
+      vertx.setTimer(config.engine().nodeLease().toMillis(), t -> {
+        if (!stopping) {
+          List<Effect> out = new ArrayList<>();
+          schedule.resumeInterrupted(r.runId(), out);
+          carryOut(out);
+        }
+      });
+      return Future.succeededFuture();
+    }
     if (effect instanceof Effect.Cancel c) {
       vertx.eventBus().request(EngineVerticle.CANCEL, new JsonObject().put("runId", c.runId()).put("why", c.why()));
       return Future.succeededFuture();

@@ -50,6 +50,10 @@ final class TicketEntry {
   String reason = "";
   /** The last reason it was reported waiting for, so that each reason is told once. */
   transient String waitingFor;
+  /** How often its run was interrupted and resumed here (not recorded: a new leader starts counting anew). */
+  transient int interruptions;
+  /** Why its run was asked to stop, once a cancel came for it while it ran (not recorded), else null. */
+  transient String cancelAsked;
   /** StatefulSet pods its run evicted: a resumed run must confirm them, as the node no longer shows them. */
   final List<EvictedEarlier> evicted = new ArrayList<>();
   /** Its run's last plan: the pods the confirm step waits for, by key (only an evicted one of these is kept). */

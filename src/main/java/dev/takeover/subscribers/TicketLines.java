@@ -32,6 +32,7 @@ public final class TicketLines {
             + "); listing every " + ms(d.getLong("listingEveryMs", 0L));
         case "takeover.watch.recovered" -> "watch " + d.getString("watch", "") + " works again";
         case "takeover.placement.waiting" -> d.getInteger("pending", 0) + " replacement(s) not yet placed";
+        case "takeover.run.interrupted" -> "interrupted: " + d.getString("reason", "") + "; the run resumes";
         default -> engine.replace("takeover.", "");
       };
       case "pod" -> pod(engine, d);

@@ -76,11 +76,11 @@ class DaemonFailoverTest {
     DaemonConfig c = DaemonUnderTest.config(prefix, 1).withInstance(name);
     // As production's 15/10/2 s, scaled: a leader gives up 2 s after its last renewal (plus a 0.5 s tick), the
     // others take over 4 s after it (plus theirs), so it has stopped acting 1 s or more before. The node's guard
-    // Lease of 8 s, not production's 15: the heir waits that long for the one a dead leader left held. Twice the
-    // leader's, so that a leader cut off steps down (and halts its run, resumable) well before its run gives up the
-    // node for want of renewals (after two thirds of 8 s, checked every third): a Lease of 4 s raced it, and lost.
+    // Lease in production's ratio too (15 s: its run stops writing 10 s after its last renewal, as the leader
+    // does): a leader cut off may lose its run's node Lease before it steps down. That run is interrupted, not
+    // ended, so the heir resumes it all the same.
     return c.withLeader(c.leader().withTiming(Duration.ofSeconds(4), Duration.ofSeconds(2), Duration.ofMillis(500)))
-        .withEngine(c.engine().withNodeLease(Duration.ofSeconds(8)));
+        .withEngine(c.engine().withNodeLease(Duration.ofSeconds(3)));
   }
 
   @Test

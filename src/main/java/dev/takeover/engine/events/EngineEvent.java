@@ -212,6 +212,19 @@ public sealed interface EngineEvent {
     }
   }
 
+  /**
+   * The run stopped because it lost its node's Lease, and its caller resumes runs ({@link
+   * dev.takeover.engine.Engine.RunControl#resumable}): it is not finished. The last event of this attempt; the fields
+   * are those of {@link RunFinished}, the outcome had it ended here. The node keeps the run's record.
+   */
+  record RunInterrupted(RunId run, Instant at, Outcome outcome) implements EngineEvent {
+    public String type() { return "takeover.run.interrupted"; }
+
+    public JsonObject fields() {
+      return new RunFinished(run, at, outcome).fields();
+    }
+  }
+
   private static JsonArray claims(List<ClaimBinding> claims) {
     JsonArray a = new JsonArray();
     for (ClaimBinding c : claims) {
