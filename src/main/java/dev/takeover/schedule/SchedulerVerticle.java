@@ -6,7 +6,6 @@ import dev.takeover.daemon.DaemonConfig;
 import dev.takeover.daemon.EngineVerticle;
 import dev.takeover.engine.EvictedEarlier;
 import dev.takeover.engine.events.EventStream;
-import dev.takeover.logs.RunKeys;
 import dev.takeover.ticket.Rejection;
 import dev.takeover.ticket.Ticket;
 import dev.takeover.ticket.TicketEvent;
@@ -77,7 +76,8 @@ public final class SchedulerVerticle extends VerticleBase {
       schedule.gate(gate);
     }
     store = new StateStore(vertx, config);
-    return store.load().compose(records -> {
+    // Fence first, then read: whatever a deposed leader writes after this is aborted, never read, never last.
+    return store.open().compose(v -> store.load()).compose(records -> {
       int restored = 0;
       for (JsonObject r : records) {
         try {
@@ -98,12 +98,13 @@ public final class SchedulerVerticle extends VerticleBase {
       carryOut(out);
       ticker = vertx.setPeriodic(config.tickets().tick().toMillis(), t -> tick());
       return effects;
-    });
+    }).onFailure(e -> store.close());
   }
 
   @Override
   public Future<?> stop() {
     stopping = true;
+    store.seal();
     if (ticker >= 0) {
       vertx.cancelTimer(ticker);
     }
@@ -216,7 +217,13 @@ public final class SchedulerVerticle extends VerticleBase {
 
   private Future<Void> apply(Effect effect) {
     if (effect instanceof Effect.Record r) {
-      return record(r.entry(), 0);
+      return store.record(r.entry(), clock, () -> stopping).onFailure(err -> {
+        if (err instanceof StateStore.Fenced && !stopping) {
+          // Another replica fenced this one, so it leads (or believes so): starting runs here would make two.
+          stopping = true;
+          LOG.error("ticket {} not recorded and the scheduler stops acting: {}", r.entry().id(), oneLine(err));
+        }
+      });
     }
     if (effect instanceof Effect.Emit e) {
       TicketEntry x = e.entry();
@@ -252,24 +259,6 @@ public final class SchedulerVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     return Future.succeededFuture();
-  }
-
-  /**
-   * Records an entry, retrying while the broker is away (capped backoff): a ticket is never answered, started or
-   * dropped without its record, and a broker outage only delays the schedule.
-   */
-  private Future<Void> record(TicketEntry e, int attempt) {
-    e.updated = clock.instant();
-    return store.write(e.id(), e.toJson(StoredTickets::toJson, e.updated)).recover(err -> {
-      if (attempt == 0 || attempt % 10 == 0) {
-        new RunKeys(e.id(), e.runId, e.node()).during(() -> LOG.warn(
-            "state topic unreachable, ticket {} not recorded yet (attempt {}): {}", e.id(), attempt + 1, oneLine(err)));
-      }
-      Promise<Void> later = Promise.promise();
-      long delay = Math.min(10_000L, 250L << Math.min(attempt, 6));
-      vertx.setTimer(delay, t -> record(e, attempt + 1).onComplete(later));
-      return later.future();
-    });
   }
 
   /**

@@ -40,6 +40,8 @@ final class StateReader {
     Map<String, String> props = new HashMap<>(config.kafka().properties());
     props.put("enable.auto.commit", "false");
     props.remove("group.id");
+    // Committed records only: a write the broker aborted (a deposed leader's, fenced: see StateStore) never counts.
+    props.put("isolation.level", "read_committed");
     props.put("key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
     props.put("value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
     this.vertx = vertx;

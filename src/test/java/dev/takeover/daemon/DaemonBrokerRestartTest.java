@@ -68,7 +68,8 @@ class DaemonBrokerRestartTest {
          KafkaProducer<String, String> operator = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrap(),
              "acks", "all", "enable.idempotence", "true", "delivery.timeout.ms", "180000",
              "max.block.ms", "180000"), new StringSerializer(), new StringSerializer());
-         LogCapture scheduler = LogCapture.of(SchedulerVerticle.class);
+         // The scheduler's state store says it waits for the broker.
+         LogCapture scheduler = LogCapture.of("dev.takeover.schedule.StateStore");
          LogCapture daemon = LogCapture.of(Daemon.class)) {
       String tickets = d.config.kafka().topics().tickets();
       List<String> ids = IntStream.range(0, 40).mapToObj(i -> TestBroker.unique("plan" + i)).toList();

@@ -42,6 +42,11 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
     return new LogCapture(of.getName(), Level.INFO);
   }
 
+  /** The lines of a logger named so (a class the test cannot see), from INFO up. */
+  public static LogCapture of(String logger) {
+    return new LogCapture(logger, Level.INFO);
+  }
+
   /**
    * Every line of {@code logger} and the loggers below it ("dev.takeover": all of Takeover's), from {@code level} up;
    * captured only, not printed as well (a DEBUG capture would flood the test's output).

@@ -1,0 +1,92 @@
+package dev.takeover.schedule;
+
+import dev.takeover.daemon.DaemonConfig;
+import dev.takeover.daemon.Topics;
+import dev.takeover.kafka.TestBroker;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two leaders' state stores on one real broker, one after the other: the new leader opens its store before it reads
+ * the state, and from then on nothing the deposed one writes counts, even a write it started before. Its record of
+ * the ticket the new leader resumed would otherwise be the last one, the one compaction keeps.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class StateFencingTest {
+  final Vertx vertx = Vertx.vertx();
+  final String prefix = TestBroker.unique("fence");
+  final DaemonConfig config = new DaemonConfig(new DaemonConfig.Kafka(Map.of("bootstrap.servers", TestBroker.bootstrap()),
+      new DaemonConfig.Topics(prefix + ".tickets", prefix + ".events", prefix + ".dlq", prefix + ".state"), prefix, 3,
+      (short) -1), dev.takeover.config.EngineConfig.defaults(), new DaemonConfig.Tickets(65536, Duration.ofMillis(200)),
+      "test");
+
+  @AfterEach
+  void close() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    return f.await(30, TimeUnit.SECONDS);
+  }
+
+  static JsonObject state(String id, String s) {
+    return new JsonObject().put("id", id).put("state", s);
+  }
+
+  Map<String, String> read() throws Exception {
+    StateStore reader = new StateStore(vertx, config);
+    List<JsonObject> all = await(reader.load());
+    return all.stream().collect(java.util.stream.Collectors.toMap(j -> j.getString("id"), j -> j.getString("state")));
+  }
+
+  @Test
+  void once_a_new_leader_opened_its_store_the_deposed_leaders_writes_fail_and_never_show() throws Exception {
+    await(Topics.ensure(vertx, config));
+    StateStore deposed = new StateStore(vertx, config);
+    await(deposed.open());
+    await(deposed.write("CHG-1", state("CHG-1", "running")));
+
+    StateStore leader = new StateStore(vertx, config);
+    await(leader.open());
+    assertEquals(Map.of("CHG-1", "running"), read(), "the new leader reads what the old one committed");
+    await(leader.write("CHG-1", state("CHG-1", "running, resumed")));
+
+    // The deposed leader, still stopping, records the ticket as it saw it: refused, for good.
+    Future<Void> late = deposed.write("CHG-1", state("CHG-1", "failed"));
+    dev.takeover.sim.Await.await("the deposed leader's write answered", Duration.ofSeconds(30), late::isComplete);
+    assertTrue(late.failed(), "the deposed leader's write went through");
+    assertInstanceOf(StateStore.Fenced.class, late.cause(), String.valueOf(late.cause()));
+    assertTrue(deposed.fenced());
+    Future<Void> again = deposed.write("CHG-2", state("CHG-2", "waiting"));
+    dev.takeover.sim.Await.await("its next write answered", Duration.ofSeconds(30), again::isComplete);
+    assertInstanceOf(StateStore.Fenced.class, again.cause(), "no new producer that would fence the leader in turn");
+
+    await(leader.write("CHG-3", state("CHG-3", "waiting")));
+    assertEquals(Map.of("CHG-1", "running, resumed", "CHG-3", "waiting"), read());
+  }
+
+  @Test
+  void a_sealed_store_whose_producer_broke_makes_no_new_one() throws Exception {
+    await(Topics.ensure(vertx, config));
+    StateStore stopping = new StateStore(vertx, config);
+    stopping.seal();
+    Future<Void> write = stopping.write("CHG-1", state("CHG-1", "running"));
+    dev.takeover.sim.Await.await("answered", Duration.ofSeconds(30), write::isComplete);
+    assertInstanceOf(StateStore.Fenced.class, write.cause(), String.valueOf(write.cause()));
+    assertEquals(Map.of(), read());
+  }
+}
