@@ -35,6 +35,8 @@ final class Supervisor {
     final boolean restartable;
     final Deque<Long> failures = new ArrayDeque<>();
     String deploymentId;
+    /** The deploy in flight, if any; completes once it is over (and, when it ended after the stop, undone). */
+    Future<Void> deploying = Future.succeededFuture();
     boolean restarting;
     int restarts;
 
@@ -89,13 +91,17 @@ final class Supervisor {
       done.tryFail("stopping");
       return;
     }
+    Promise<Void> over = Promise.promise();
+    part.deploying = over.future();
     vertx.deployVerticle(watched(part, part.make.get())).onComplete(ar -> {
       if (ar.succeeded() && stopping) {
-        // Came up after the stop (its deploy was in flight): it goes at once, as the others went.
-        vertx.undeploy(ar.result());
+        // Came up after the stop began (its deploy was in flight): it goes at once, as the others went, and the stop
+        // waits for that (a scheduler that came up after its replica stepped down must not act on).
+        vertx.undeploy(ar.result()).onComplete(x -> over.complete());
         done.tryFail("stopping");
         return;
       }
+      over.complete();
       if (ar.succeeded()) {
         part.deploymentId = ar.result();
         LOG.info("{} started", part.name);
@@ -147,16 +153,41 @@ final class Supervisor {
     });
   }
 
-  /** Stops the parts in the reverse order of their start. */
+  /**
+   * Stops the parts in the reverse order of their start, each deployed one undeployed, each one still deploying
+   * awaited (up to {@link #DEPLOYING_PATIENCE}) and then undeployed.
+   */
   Future<Void> stop() {
     stopping = true;
     Future<Void> chain = Future.succeededFuture();
     for (int i = parts.size() - 1; i >= 0; i--) {
-      String id = parts.get(i).deploymentId;
-      if (id != null) {
-        chain = chain.transform(ar -> vertx.undeploy(id).otherwiseEmpty());
-      }
+      Part part = parts.get(i);
+      chain = chain.transform(ar -> {
+        String id = part.deploymentId;
+        Future<Void> undeployed = id == null ? Future.succeededFuture() : vertx.undeploy(id).otherwiseEmpty();
+        return undeployed.transform(x -> within(part.deploying, part.name));
+      });
     }
     return chain;
+  }
+
+  /** How long a stop waits for a part's deploy in flight (a scheduler reading the state topic, say). */
+  static final Duration DEPLOYING_PATIENCE = Duration.ofSeconds(10);
+
+  private Future<Void> within(Future<Void> deploying, String name) {
+    if (deploying.isComplete()) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> done = Promise.promise();
+    long timer = vertx.setTimer(DEPLOYING_PATIENCE.toMillis(), t -> {
+      LOG.warn("{} was still starting {} s after the stop began; the stop goes on without it", name,
+          DEPLOYING_PATIENCE.toSeconds());
+      done.tryComplete();
+    });
+    deploying.onComplete(x -> {
+      vertx.cancelTimer(timer);
+      done.tryComplete();
+    });
+    return done.future();
   }
 }

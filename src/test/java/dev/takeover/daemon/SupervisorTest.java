@@ -126,4 +126,33 @@ class SupervisorTest {
     s.stop().await(10, TimeUnit.SECONDS);
     assertTrue(vertx.deploymentIDs().isEmpty(), vertx.deploymentIDs().toString());
   }
+
+  @Test
+  void a_stop_waits_for_a_part_still_starting_and_undeploys_it_once_it_has_started() throws Exception {
+    Supervisor s = new Supervisor(vertx);
+    io.vertx.core.Promise<Void> letItStart = io.vertx.core.Promise.promise();
+    AtomicInteger started = new AtomicInteger();
+    AtomicInteger stopped = new AtomicInteger();
+    s.deploy("scheduler", () -> new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        // Reading the state topic, say: it starts when the test lets it.
+        return letItStart.future().onSuccess(v -> started.incrementAndGet());
+      }
+
+      @Override
+      public Future<?> stop() {
+        stopped.incrementAndGet();
+        return Future.succeededFuture();
+      }
+    }, true);
+
+    Future<Void> stop = s.stop();
+    assertTrue(!stop.isComplete(), "the stop is over while the scheduler is still starting");
+    letItStart.complete();
+
+    stop.await(10, TimeUnit.SECONDS);
+    assertEquals(1, started.get());
+    assertEquals(1, stopped.get(), "the part that came up after the stop began is undeployed before the stop ends");
+  }
 }

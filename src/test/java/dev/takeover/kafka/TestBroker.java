@@ -39,6 +39,8 @@ public final class TestBroker {
           .setConfigProp("offsets.topic.replication.factor", "1")
           .setConfigProp("transaction.state.log.replication.factor", "1")
           .setConfigProp("transaction.state.log.min.isr", "1")
+          // The state store writes in transactions: 4 partitions of the coordinator's log, not 50, to create at its first.
+          .setConfigProp("transaction.state.log.num.partitions", "4")
           .setConfigProp("group.initial.rebalance.delay.ms", "0")
           // Room for the 2 MB poison record of the dead-letter tests.
           .setConfigProp("message.max.bytes", String.valueOf(8 * 1024 * 1024))
