@@ -11,7 +11,10 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -59,6 +62,13 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
   private Instant lastListed;
   /** The version of the newest list applied: an older answer (lists overlap) is not applied after it. */
   private long newestList = -1;
+  /**
+   * What the watch delivered past the newest list, by object: a list asked before those changes and answered after
+   * them shows the objects as they were, and must not undo what the caller already heard.
+   */
+  private final Map<String, Delivered<T>> newerThanList = new HashMap<>();
+
+  private record Delivered<T>(long version, Watcher.Action action, T object) {}
 
   private ListWatch(Context context, KubeCalls calls, WatchScope<T> scope, Duration listEvery, WatchHealth health,
                     Listener<T> listener, DoubleSupplier random, Clock clock) {
@@ -68,7 +78,7 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     this.clock = clock;
     this.health = health;
     this.pacing = new WatchPacing(context.owner(), scope.what(), listEvery, health, random);
-    this.watching = new WatchLoop<>(context, calls, scope, health, pacing, this::list, listener::changed);
+    this.watching = new WatchLoop<>(context, calls, scope, health, pacing, this::list, this::changed);
   }
 
   /**
@@ -127,6 +137,14 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     });
   }
 
+  private void changed(Watcher.Action action, T object) {
+    long version = WatchAudit.number(object.getMetadata().getResourceVersion());
+    if (version > newestList) {
+      newerThanList.put(key(object), new Delivered<>(version, action, object));
+    }
+    listener.changed(action, object);
+  }
+
   private void listed(KubernetesResourceList<T> list, Instant asked) {
     String listVersion = list.getMetadata() == null ? null : list.getMetadata().getResourceVersion();
     long listRv = WatchAudit.number(listVersion);
@@ -136,7 +154,38 @@ public final class ListWatch<T extends HasMetadata> implements AutoCloseable {
     newestList = Math.max(newestList, listRv);
     lastListed = asked;
     watching.listed(list.getItems(), listRv, listVersion);
-    listener.listed(list.getItems());
+    listener.listed(withNewerChanges(list.getItems(), listRv));
+  }
+
+  /**
+   * The list's items, with what the watch delivered after the list's version in place of what the list shows (a
+   * list read at version 10 that answers after the watch's event 12 cordoned the node says "schedulable"). A list
+   * without a version is taken as it is.
+   */
+  private List<T> withNewerChanges(List<T> items, long listRv) {
+    if (listRv < 0) {
+      newerThanList.clear();
+    }
+    newerThanList.values().removeIf(d -> d.version() <= listRv);
+    if (newerThanList.isEmpty()) {
+      return items;
+    }
+    Map<String, T> merged = new LinkedHashMap<>();
+    for (T item : items) {
+      merged.put(key(item), item);
+    }
+    for (Map.Entry<String, Delivered<T>> newer : newerThanList.entrySet()) {
+      if (newer.getValue().action() == Watcher.Action.DELETED) {
+        merged.remove(newer.getKey());
+      } else {
+        merged.put(newer.getKey(), newer.getValue().object());
+      }
+    }
+    return List.copyOf(merged.values());
+  }
+
+  private static String key(HasMetadata o) {
+    return o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
   }
 
   private void scheduleRelist() {
