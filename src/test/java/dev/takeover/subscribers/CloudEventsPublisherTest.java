@@ -50,6 +50,7 @@ class CloudEventsPublisherTest {
   static final List<String> TYPES = List.of("accepted", "rejected", "duplicate", "scheduled", "joined", "started",
       "step", "pod", "completed", "failed", "cancelled", "expired");
   static final JsonFormat FORMAT = new JsonFormat();
+  /** Longest the topic may show nothing new while events are awaited (see {@link PublisherUnderTest#readUntil}). */
   static final Duration BOUND = Duration.ofSeconds(30);
 
   @Test
