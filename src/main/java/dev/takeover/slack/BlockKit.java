@@ -73,7 +73,7 @@ final class BlockKit {
       case "joined" -> ":link: Ticket `" + ticket + "` on `" + node + "` joins ticket `"
           + esc(data.getString("joined", "")) + "`";
       case "started" -> ":arrow_forward: " + capital(data.getString("kind", "run")) + " of `" + node
-          + "` started (ticket `" + ticket + "`" + (data.getBoolean("resumed", false) ? ", resumed after a restart" : "")
+          + "` started (ticket `" + ticket + "`" + (data.getBoolean("resumed", false) ? ", resumed where it stopped" : "")
           + (data.getBoolean("dryRun", false) ? ", dry run" : "") + ")";
       case "completed" -> ":white_check_mark: Ticket `" + ticket + "` on `" + node + "` completed"
           + took(data) + (reason.isEmpty() ? "" : ": " + reason);
