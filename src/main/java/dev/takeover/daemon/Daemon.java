@@ -195,7 +195,7 @@ public final class Daemon {
         .compose(v -> p.deploy("slack notifier", () -> new SlackNotifier(config.slack(), clock), true))
         .compose(v -> {
           recorder = new KubeEventRecorder(kube, new EventStream(vertx)).toldOn(vertx).nodeEventsOn(vertx);
-          return p.deploy("scheduler", () -> new SchedulerVerticle(config, clock), true);
+          return p.deploy("scheduler", () -> new SchedulerVerticle(config, clock, this::leading), true);
         })
         .compose(v -> p.deploy("ticket intake", () -> new KafkaIntake(config, clock), true));
   }

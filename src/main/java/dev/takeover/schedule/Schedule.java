@@ -74,9 +74,7 @@ final class Schedule {
   }
 
   private void resume(TicketEntry e, List<Effect> out) {
-    if (e.ticket.kind() != Ticket.Kind.PLAN && e.ticket.kind() != Ticket.Kind.RELEASE
-        && e.ticket.kind() != Ticket.Kind.RECOVER
-        && (e.step == null || "plan".equals(e.step) || "cordon".equals(e.step))) {
+    if (needsTurn(e)) {
       waiting.cordoning(e.runId);
     }
     out.add(new Effect.Start(e, true));
@@ -96,9 +94,23 @@ final class Schedule {
    */
   void resumeInterrupted(String runId, List<Effect> out) {
     TicketEntry e = tickets.byRun(runId);
-    if (e != null && e.state == State.RUNNING && runId.equals(e.runId)) {
-      resume(e, out);
+    if (e == null || e.state != State.RUNNING || !runId.equals(e.runId)) {
+      return;
     }
+    if (needsTurn(e) && waiting.cordoning() != null && !runId.equals(waiting.cordoning())) {
+      // Another run passes plan and cordon now (it started during the pause): this one waits for its turn, or the
+      // two could both pass the maintenance limit.
+      out.add(new Effect.Resume(runId));
+      return;
+    }
+    resume(e, out);
+  }
+
+  /** Whether a resumed run of this ticket passes plan and cordon again (one run at a time does). */
+  private static boolean needsTurn(TicketEntry e) {
+    return e.ticket.kind() != Ticket.Kind.PLAN && e.ticket.kind() != Ticket.Kind.RELEASE
+        && e.ticket.kind() != Ticket.Kind.RECOVER
+        && (e.step == null || "plan".equals(e.step) || "cordon".equals(e.step));
   }
 
   TicketEntry get(String id) {
@@ -182,8 +194,10 @@ final class Schedule {
         finish(cancel, "completed", "ticket " + target.id() + " cancelled before its run", out);
       }
       case RUNNING -> {
-        // Kept: a run interrupted now (between two attempts) is not in the engine to hear it; its resumption does.
+        // Recorded: a run between two attempts (interrupted, or its leader gone) is not in an engine to hear it; its
+        // resumption, here or on the next leader, does.
         target.cancelAsked = by;
+        out.add(new Effect.Record(target));
         out.add(new Effect.Cancel(target.runId, by));
         finish(cancel, "completed", "run " + target.runId + " of ticket " + target.id()
             + " asked to stop at its next safe point", out);
@@ -234,6 +248,8 @@ final class Schedule {
           // Still running in the state topic: resumed here after the pause if this replica still leads, else by the
           // next leader (a run is never recorded as ended while its node keeps its record).
           out.add(new Effect.Resume(runId));
+          // Its turn at plan and cordon is free meanwhile: a waiting ticket may take it.
+          evaluate(cordoned, out);
         }
       }
       default -> {

@@ -51,6 +51,7 @@ public final class SchedulerVerticle extends VerticleBase {
 
   private final DaemonConfig config;
   private final Clock clock;
+  private final java.util.function.BooleanSupplier leads;
   private Schedule schedule;
   private StateStore store;
   private Set<String> cordoned = Set.of();
@@ -63,9 +64,11 @@ public final class SchedulerVerticle extends VerticleBase {
   /** Prometheus' alerts, asked before a run starts ({@code gate}); null when no gate is configured. */
   private PrometheusGate gate;
 
-  public SchedulerVerticle(DaemonConfig config, Clock clock) {
+  /** @param leads whether this replica leads now: only then does the scheduler open its state store (see StateStore) */
+  public SchedulerVerticle(DaemonConfig config, Clock clock, java.util.function.BooleanSupplier leads) {
     this.config = config;
     this.clock = clock;
+    this.leads = leads;
   }
 
   @Override
@@ -75,7 +78,7 @@ public final class SchedulerVerticle extends VerticleBase {
       gate = new PrometheusGate(vertx, config, () -> carryOut(evaluated()));
       schedule.gate(gate);
     }
-    store = new StateStore(vertx, config);
+    store = new StateStore(vertx, config, leads);
     // Fence first, then read: whatever a deposed leader writes after this is aborted, never read, never last.
     return store.open().compose(v -> store.load()).compose(records -> {
       int restored = 0;

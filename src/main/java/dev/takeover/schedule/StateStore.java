@@ -9,7 +9,6 @@ import io.vertx.kafka.client.producer.KafkaProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import io.vertx.core.Promise;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +48,7 @@ final class StateStore {
 
   private final Vertx vertx;
   private final DaemonConfig config;
+  private final BooleanSupplier leads;
   private KafkaProducer<String, String> producer;
   /** The producer's initTransactions, once asked; null when there is no producer. */
   private Future<Void> opened;
@@ -58,9 +58,19 @@ final class StateStore {
   private boolean sealed;
   private volatile boolean fenced;
 
+  /** A store that only reads ({@link #load()}), or writes as if it always led (the tests). */
   StateStore(Vertx vertx, DaemonConfig config) {
+    this(vertx, config, () -> true);
+  }
+
+  /**
+   * A leader's store: it opens a producer (and so fences the others) only while {@code leads} says this replica
+   * leads, also checked once the fence is in place.
+   */
+  StateStore(Vertx vertx, DaemonConfig config, BooleanSupplier leads) {
     this.vertx = vertx;
     this.config = config;
+    this.leads = leads;
   }
 
   /** The transactional id of every replica of this installation (its consumer group's name). */
@@ -70,13 +80,15 @@ final class StateStore {
 
   /**
    * Makes the producer and has the broker fence every earlier one of the installation: to be called by a leader
-   * before it reads the state, so that nothing a deposed leader writes afterwards can count.
+   * before it reads the state, so that nothing a deposed leader writes afterwards can count. A replica that does
+   * not lead (any more) never opens one: it would fence the leader.
    */
   Future<Void> open() {
     if (opened != null) {
       return opened;
     }
-    if (sealed || fenced) {
+    if (sealed || fenced || !leads.getAsBoolean()) {
+      fenced = fenced || !sealed;
       return Future.failedFuture(new Fenced("the state store stopped writing (this replica stops acting)"));
     }
     Map<String, String> props = new HashMap<>(config.kafka().durableProducer(StringSerializer.class,
@@ -90,7 +102,12 @@ final class StateStore {
     // A failed write is handled where it was made (the scheduler retries it and warns); without a handler the
     // stream would also report it as an exception slipped out of a verticle: an ERROR per write during an outage.
     producer.exceptionHandler(e -> { });
-    opened = producer.initTransactions().recover(e -> discard(e));
+    opened = producer.initTransactions().compose(v -> {
+      // The fence took a while (a slow broker) and this replica stopped leading meanwhile: it may have fenced the
+      // new leader, which takes the state topic back at its next write (see writeNow). This one writes nothing.
+      return leads.getAsBoolean() ? Future.<Void>succeededFuture()
+          : Future.<Void>failedFuture(new Fenced("this replica no longer leads"));
+    }).recover(e -> discard(e));
     return opened;
   }
 
@@ -131,8 +148,11 @@ final class StateStore {
           .compose(x -> p.send(KafkaProducerRecord.create(config.kafka().topics().state(), ticketId,
               value == null ? null : value.encode())))
           .compose(x -> p.commitTransaction())
+          // An abortable error (a timeout, InvalidProducerEpoch after the broker aborted a transaction that took too
+          // long) is aborted and tried again; if the abort fails, the producer is replaced (after a timed-out commit
+          // Kafka allows only that commit again: a new producer's initTransactions waits for it to end instead).
           .recover(e -> isFenced(e) ? discard(e) : p.abortTransaction().transform(a -> a.succeeded()
-              ? Future.failedFuture(e) : discard(e)));
+              ? Future.failedFuture(e) : discard(isFenced(a.cause()) ? a.cause() : e)));
     });
   }
 
@@ -145,22 +165,34 @@ final class StateStore {
     producer = null;
     opened = null;
     if (p != null) {
-      p.close();
+      // Bounded: a producer closed with a transaction unfinished and the broker away would hold a worker forever.
+      p.close(CLOSE_TIMEOUT.toMillis());
     }
-    if (isFenced(e)) {
-      if (!fenced) {
-        LOG.error("the state topic has a newer writer (transactional id {}): another replica leads; this one stops "
-            + "writing it", transactionalId(config));
-      }
-      fenced = true;
-      return Future.failedFuture(new Fenced("another replica writes the state topic now: " + e.getMessage()));
+    if (!isFenced(e)) {
+      return Future.failedFuture(e);
     }
-    return Future.failedFuture(e);
+    if (!(e instanceof Fenced) && !sealed && leads.getAsBoolean()) {
+      // Fenced while this replica leads: by one deposed an instant ago that had not noticed yet (its fence raced
+      // ours). The next write opens a producer again and fences it back; the write is tried again meanwhile.
+      LOG.warn("the state topic was fenced by another writer (transactional id {}) while this replica leads; taking it "
+          + "back", transactionalId(config));
+      return Future.failedFuture(new IllegalStateException("fenced by a deposed writer: " + e.getMessage()));
+    }
+    if (!fenced) {
+      LOG.error("the state topic has a newer writer (transactional id {}): another replica leads; this one stops "
+          + "writing it", transactionalId(config));
+    }
+    fenced = true;
+    return Future.failedFuture(e instanceof Fenced ? e : new Fenced("another replica writes the state topic now: "
+        + e.getMessage()));
   }
+
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
   private static boolean isFenced(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException || t instanceof Fenced) {
+      // Not InvalidProducerEpochException: abortable (the broker aborted a transaction of ours that took too long).
+      if (t instanceof ProducerFencedException || t instanceof Fenced) {
         return true;
       }
     }
@@ -223,8 +255,11 @@ final class StateStore {
 
   Future<Void> close() {
     sealed = true;
-    KafkaProducer<String, String> p = producer;
-    producer = null;
-    return last.transform(x -> p == null ? Future.succeededFuture() : p.close());
+    return last.transform(x -> {
+      KafkaProducer<String, String> p = producer;
+      producer = null;
+      opened = null;
+      return p == null ? Future.succeededFuture() : p.close(CLOSE_TIMEOUT.toMillis());
+    });
   }
 }

@@ -52,8 +52,11 @@ final class TicketEntry {
   transient String waitingFor;
   /** How often its run was interrupted and resumed here (not recorded: a new leader starts counting anew). */
   transient int interruptions;
-  /** Why its run was asked to stop, once a cancel came for it while it ran (not recorded), else null. */
-  transient String cancelAsked;
+  /**
+   * Why its run was asked to stop, once a cancel came for it while it ran, else null. Recorded: a run between two
+   * attempts (interrupted, or its leader gone) is not in an engine to hear it, so its resumption is told instead.
+   */
+  String cancelAsked;
   /** StatefulSet pods its run evicted: a resumed run must confirm them, as the node no longer shows them. */
   final List<EvictedEarlier> evicted = new ArrayList<>();
   /** Its run's last plan: the pods the confirm step waits for, by key (only an evicted one of these is kept). */
@@ -92,11 +95,15 @@ final class TicketEntry {
   }
 
   JsonObject toJson(Function<Ticket, JsonObject> tickets, Instant now) {
-    return new JsonObject().put("ticket", tickets.apply(ticket)).put("fingerprint", fingerprint).put("seq", seq)
+    JsonObject json = new JsonObject().put("ticket", tickets.apply(ticket)).put("fingerprint", fingerprint).put("seq", seq)
         .put("accepted", accepted.toString()).put("from", from).put("state", state.name().toLowerCase(java.util.Locale.ROOT))
         .put("runId", runId).put("step", step).put("joined", joined).put("outcome", outcome).put("reason", reason)
         .put("evicted", new JsonArray(evicted.stream().map(EvictedEarlier::toJson).toList()))
         .put("updated", now.toString());
+    if (cancelAsked != null) {
+      json.put("cancelAsked", cancelAsked);
+    }
+    return json;
   }
 
   static TicketEntry fromJson(JsonObject j, Function<JsonObject, Ticket> tickets) {
@@ -108,6 +115,7 @@ final class TicketEntry {
     e.joined = j.getString("joined");
     e.outcome = j.getString("outcome");
     e.reason = j.getString("reason", "");
+    e.cancelAsked = j.getString("cancelAsked");
     e.updated = Instant.parse(j.getString("updated", j.getString("accepted")));
     e.evicted.addAll(EvictedEarlier.listOf(j.getJsonArray("evicted"))); // absent in records of older versions
     return e;

@@ -96,4 +96,51 @@ class ScheduleInterruptionTest {
     assertEquals(List.of(new Effect.Start(schedule.get("CHG-7"), true),
         new Effect.Cancel(run, "cancelled by ticket CHG-8 (bob)")), resumed);
   }
+
+  @Test
+  void a_cancel_asked_of_a_running_ticket_is_recorded_and_told_again_to_the_run_a_new_leader_resumes() {
+    String run = start();
+    Ticket cancel = new Ticket("CHG-8", "kube-node02", Kind.CANCEL, Ticket.Options.defaults(), "kafka", "bob", "",
+        null, "CHG-7");
+    List<Effect> out = new ArrayList<>();
+    schedule.submit(cancel, cancel.toString(), "tickets-0@2", out);
+    assertTrue(out.contains(new Effect.Record(schedule.get("CHG-7"))), "the running ticket is recorded: " + out);
+
+    Schedule next = new Schedule(1, clock);
+    next.restore(TicketEntry.fromJson(schedule.get("CHG-7").toJson(StoredTickets::toJson, clock.instant()),
+        StoredTickets::fromJson));
+    List<Effect> resumed = next.resume();
+
+    assertEquals(List.of(new Effect.Start(next.get("CHG-7"), true), new Effect.Cancel(run,
+        "cancelled by ticket CHG-8 (bob)")), resumed);
+  }
+
+  @Test
+  void a_run_interrupted_before_its_cordon_waits_for_its_turn_if_another_run_took_it_during_the_pause() {
+    Schedule two = new Schedule(2, clock);
+    List<Effect> out = new ArrayList<>();
+    two.submit(ticket, ticket.toString(), "tickets-0@1", out);
+    String run = two.get("CHG-7").runId;
+    out.clear();
+    Outcome lost = new Outcome(Outcome.Status.FAILED, "lost node kube-node02's Lease to nobody yet", null, List.of(),
+        Outcome.NodeState.UNKNOWN, Duration.ofSeconds(3));
+    two.onRunEvent(new EngineEvent.RunInterrupted(RunId.of(run, ticket), clock.instant(), lost).toJson(), Set.of(), out);
+    Ticket other = new Ticket("CHG-9", "kube-node01", Kind.TAKEOVER, Ticket.Options.defaults(), "kafka", "carol",
+        "", null, null);
+    List<Effect> started = new ArrayList<>();
+    two.submit(other, other.toString(), "tickets-0@3", started);
+    assertTrue(started.stream().anyMatch(e -> e instanceof Effect.Start s && s.entry().id().equals("CHG-9")),
+        "the turn was free during the pause: " + started);
+
+    List<Effect> early = new ArrayList<>();
+    two.resumeInterrupted(run, early);
+    assertEquals(List.of(new Effect.Resume(run)), early, "CHG-9 passes plan and cordon: CHG-7 waits its turn");
+
+    String otherRun = two.get("CHG-9").runId;
+    two.onRunEvent(new EngineEvent.StepFinished(RunId.of(otherRun, other), clock.instant(), dev.takeover.engine.Step.CORDON,
+        Duration.ofMillis(40), "cordoned kube-node01").toJson(), Set.of(), new ArrayList<>());
+    List<Effect> later = new ArrayList<>();
+    two.resumeInterrupted(run, later);
+    assertEquals(List.of(new Effect.Start(two.get("CHG-7"), true)), later);
+  }
 }

@@ -56,10 +56,13 @@ class StateFencingTest {
   @Test
   void once_a_new_leader_opened_its_store_the_deposed_leaders_writes_fail_and_never_show() throws Exception {
     await(Topics.ensure(vertx, config));
-    StateStore deposed = new StateStore(vertx, config);
+    java.util.concurrent.atomic.AtomicBoolean deposedLeads = new java.util.concurrent.atomic.AtomicBoolean(true);
+    StateStore deposed = new StateStore(vertx, config, deposedLeads::get);
     await(deposed.open());
     await(deposed.write("CHG-1", state("CHG-1", "running")));
 
+    // Its Lease ran out: it steps down (and would stop its scheduler), and the new leader opens its store.
+    deposedLeads.set(false);
     StateStore leader = new StateStore(vertx, config);
     await(leader.open());
     assertEquals(Map.of("CHG-1", "running"), read(), "the new leader reads what the old one committed");
@@ -88,5 +91,36 @@ class StateFencingTest {
     dev.takeover.sim.Await.await("answered", Duration.ofSeconds(30), write::isComplete);
     assertInstanceOf(StateStore.Fenced.class, write.cause(), String.valueOf(write.cause()));
     assertEquals(Map.of(), read());
+  }
+
+  @Test
+  void a_replica_that_no_longer_leads_never_opens_a_producer_and_a_leader_fenced_by_it_takes_the_state_back()
+      throws Exception {
+    await(Topics.ensure(vertx, config));
+    java.util.concurrent.atomic.AtomicBoolean bLeads = new java.util.concurrent.atomic.AtomicBoolean(true);
+    StateStore a = new StateStore(vertx, config);
+    StateStore b = new StateStore(vertx, config, bLeads::get);
+    await(a.open());
+    await(a.write("CHG-1", state("CHG-1", "running")));
+    // Replica b, deposed an instant ago without having noticed, fences a: its producer's fence raced a's.
+    await(b.open());
+    bLeads.set(false);
+
+    Future<Void> fenced = a.write("CHG-1", state("CHG-1", "running, step drain"));
+    dev.takeover.sim.Await.await("a's write answered", Duration.ofSeconds(30), fenced::isComplete);
+    assertTrue(fenced.failed(), "a was fenced");
+    assertTrue(!(fenced.cause() instanceof StateStore.Fenced), "a leads: it tries again, not for good: " + fenced.cause());
+    // Tried again (as the scheduler does), a opens a producer once more and fences b back.
+    await(a.write("CHG-1", state("CHG-1", "running, step drain")));
+    Future<Void> late = b.write("CHG-2", state("CHG-2", "waiting"));
+    dev.takeover.sim.Await.await("b's write answered", Duration.ofSeconds(30), late::isComplete);
+    assertInstanceOf(StateStore.Fenced.class, late.cause(), String.valueOf(late.cause()));
+
+    StateStore c = new StateStore(vertx, config, () -> false);
+    Future<Void> never = c.write("CHG-3", state("CHG-3", "waiting"));
+    dev.takeover.sim.Await.await("c's write answered", Duration.ofSeconds(30), never::isComplete);
+    assertInstanceOf(StateStore.Fenced.class, never.cause(), "a replica that does not lead opens no producer");
+
+    assertEquals(Map.of("CHG-1", "running, step drain"), read());
   }
 }
