@@ -42,6 +42,13 @@ final class WatchConnection {
   /**
    * Opens the watch. Fails when the server refuses it (its status and message, e.g. "HTTP 429: …" from flow
    * control) or cannot be reached; completes once the websocket is open.
+   *
+   * <p>Call on an event-loop context of the client's Vert.x (WatchLoop runs on its owner's). fabric8 8.0's Vert.x 5
+   * client gives the websocket its handlers in a callback of Vert.x's connect future, after Vert.x has resumed it:
+   * asked from another thread, the callback can run after the loop has read the upgrade and what the server sent
+   * with it (an API server sends its first events, or a 410 and its close, right after the 101). Those messages
+   * then go to no handler, and a close among them makes fabric8 throw and never complete the open. Asked from a
+   * task of that loop, the callback is in place before the loop reads anything.
    */
   static Future<WatchConnection> open(HttpClient http, URI uri, Context context, Handler handler) {
     WatchConnection c = new WatchConnection(context);

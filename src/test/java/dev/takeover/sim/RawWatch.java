@@ -2,6 +2,7 @@ package dev.takeover.sim;
 
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.WebSocket;
+import io.vertx.core.internal.VertxInternal;
 
 import java.net.URI;
 import java.time.Duration;
@@ -30,43 +31,76 @@ final class RawWatch implements AutoCloseable {
 
   private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
   private final CompletableFuture<End> end = new CompletableFuture<>();
-  private final WebSocket socket;
+  private volatile WebSocket socket;
 
-  private RawWatch(HttpClient http, String url) {
+  private RawWatch() {}
+
+  /** Opens {@code path} (e.g. "/api/v1/pods?watch=true") through a client of the cluster (closed with it). */
+  static RawWatch open(SimulatedCluster cluster, String path) {
     try {
-      socket = http.newWebSocketBuilder().uri(URI.create(url)).buildAsync(new WebSocket.Listener() {
-        @Override
-        public void onOpen(WebSocket webSocket) {
-          webSocket.request();
-        }
-
-        @Override
-        public void onMessage(WebSocket webSocket, String text) {
-          messages.add(text);
-          webSocket.request();
-        }
-
-        @Override
-        public void onClose(WebSocket webSocket, int code, String reason) {
-          end.complete(new End(code, null));
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-          end.complete(new End(-1, error));
-        }
-      }).get(10, TimeUnit.SECONDS);
+      return openAsync(cluster, path).get(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("watch " + url + " not opened: " + e.getCause(), e);
+      throw new IllegalStateException("watch " + path + " not opened: " + (e.getCause() == null ? e : e.getCause()), e);
     }
   }
 
-  /** Opens {@code path} (e.g. "/api/v1/pods?watch=true") through a client of the cluster (closed with it). */
-  static RawWatch open(SimulatedCluster cluster, String path) {
-    return new RawWatch(http(cluster), cluster.masterUrl() + path);
+  /**
+   * Opens {@code path} without waiting, from whatever thread, on an event loop of the cluster's clients. Why there:
+   * fabric8 8.0's Vert.x 5 client gives a websocket its handlers in a callback of Vert.x's connect future, and Vert.x
+   * resumes the socket just before. Had the asking thread attached that callback late (a loaded machine holds a
+   * thread for milliseconds), it ran after the event loop had taken the upgrade and what the server sent with it:
+   * those messages went to no handler, and a close among them made fabric8 throw ("WebSocket is closed") and never
+   * complete the open. Started by a task of the connection's own event loop, the callback is in place before that
+   * loop reads anything. The product opens its watches the same way (WatchLoop, on its owner's event-loop context).
+   */
+  static CompletableFuture<RawWatch> openAsync(SimulatedCluster cluster, String path) {
+    HttpClient http = http(cluster);
+    URI uri = URI.create(cluster.masterUrl() + path);
+    RawWatch watch = new RawWatch();
+    CompletableFuture<RawWatch> opened = new CompletableFuture<>();
+    ((VertxInternal) cluster.vertx()).createEventLoopContext().runOnContext(v -> {
+      try {
+        http.newWebSocketBuilder().uri(uri).buildAsync(watch.listener()).whenComplete((socket, e) -> {
+          if (e != null) {
+            opened.completeExceptionally(e);
+          } else {
+            watch.socket = socket;
+            opened.complete(watch);
+          }
+        });
+      } catch (RuntimeException e) {
+        opened.completeExceptionally(e);
+      }
+    });
+    return opened;
+  }
+
+  private WebSocket.Listener listener() {
+    return new WebSocket.Listener() {
+      @Override
+      public void onOpen(WebSocket webSocket) {
+        webSocket.request();
+      }
+
+      @Override
+      public void onMessage(WebSocket webSocket, String text) {
+        messages.add(text);
+        webSocket.request();
+      }
+
+      @Override
+      public void onClose(WebSocket webSocket, int code, String reason) {
+        end.complete(new End(code, null));
+      }
+
+      @Override
+      public void onError(WebSocket webSocket, Throwable error) {
+        end.complete(new End(-1, error));
+      }
+    };
   }
 
   private static HttpClient http(SimulatedCluster cluster) {

@@ -110,6 +110,16 @@ public final class SimulatedCluster implements AutoCloseable {
     return created;
   }
 
+  /** The clients' Vert.x: {@link RawWatch} opens its websockets on one of its event loops. */
+  Vertx vertx() {
+    return vertx;
+  }
+
+  /** The connections clients hold to the API server now; a watch's is released when its websocket is closed. */
+  int openConnections() {
+    return server.openConnections();
+  }
+
   /** http://127.0.0.1:PORT */
   public String masterUrl() {
     return server.url();

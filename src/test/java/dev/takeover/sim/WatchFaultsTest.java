@@ -1,6 +1,7 @@
 package dev.takeover.sim;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vertx.core.internal.VertxInternal;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -10,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static dev.takeover.sim.WatchSemanticsTest.CONFIGMAPS;
 import static dev.takeover.sim.WatchSemanticsTest.QUIET;
@@ -65,6 +68,52 @@ class WatchFaultsTest {
     cluster.watchFaults().clear();
     try (RawWatch plain = RawWatch.open(cluster, CONFIGMAPS + "?watch=true")) {
       assertEquals("ADDED", RawWatch.type(plain.nextEvent()));
+    }
+  }
+
+  @Test
+  void a_refused_watch_is_seen_whole_however_late_the_thread_that_asked_for_it_gets_back() throws Exception {
+    cluster.watchFaults().noResourceVersionFails(true);
+    int idle = cluster.openConnections();
+    // The asking thread is held until the server has refused the watch and its connection is gone, as a loaded
+    // machine may hold a thread: a worker of the clients' own Vert.x, whose callbacks wait behind the task it runs.
+    CompletableFuture<CompletableFuture<RawWatch>> asked = new CompletableFuture<>();
+    ((VertxInternal) cluster.vertx()).createWorkerContext().runOnContext(v -> {
+      try {
+        CompletableFuture<RawWatch> opening = RawWatch.openAsync(cluster, CONFIGMAPS + "?watch=true");
+        Await.await("the watch refused and its connection closed", Duration.ofSeconds(5), () -> cluster.requestLog()
+            .contains("GET " + CONFIGMAPS + "?watch=true") && cluster.openConnections() <= idle);
+        asked.complete(opening);
+      } catch (Throwable e) {
+        asked.completeExceptionally(e);
+      }
+    });
+    try (RawWatch watch = asked.get(10, TimeUnit.SECONDS).get(5, TimeUnit.SECONDS)) {
+      assertEquals(REQUEST_WATCH_PROGRESS_DISABLED, watch.next(Duration.ofSeconds(5)));
+      assertEquals(1000, watch.awaitEnd(Duration.ofSeconds(5)).code());
+    }
+  }
+
+  @Test
+  void a_watch_s_connection_is_released_however_the_watch_ends() {
+    int idle = cluster.openConnections();
+    cluster.watchFaults().noResourceVersionFails(true);
+    try (RawWatch refused = RawWatch.open(cluster, CONFIGMAPS + "?watch=true")) {
+      assertEquals(1000, refused.awaitEnd(Duration.ofSeconds(5)).code());
+      Await.await("the connection of a watch the server ended released", Duration.ofSeconds(5),
+          () -> cluster.openConnections() == idle);
+    }
+    cluster.watchFaults().clear();
+    RawWatch closed = RawWatch.open(cluster, CONFIGMAPS + "?watch=true");
+    assertEquals(idle + 1, cluster.openConnections());
+    closed.close();
+    Await.await("the connection of a watch the client closed released", Duration.ofSeconds(5),
+        () -> cluster.openConnections() == idle);
+    cluster.watchFaults().cutAfterEvents(1);
+    try (RawWatch cut = RawWatch.open(cluster, CONFIGMAPS + "?watch=true")) {
+      assertEquals(-1, cut.awaitEnd(Duration.ofSeconds(5)).code());
+      Await.await("the connection of a cut watch released", Duration.ofSeconds(5),
+          () -> cluster.openConnections() == idle);
     }
   }
 

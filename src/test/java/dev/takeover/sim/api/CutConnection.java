@@ -16,7 +16,7 @@ import java.lang.reflect.Field;
  * graceful close, so the Vert.x websocket is read from its private field and its Netty channel closed beneath
  * Vert.x's handlers, which would otherwise send a close frame first (checked against
  * fabric8 mockwebserver 8.0.0 and Vert.x 5.2); should that ever fail, the cut degrades to a normal close (1000),
- * with a warning.
+ * with a warning. The same field tells when a watch's connection is closed, which the mock does not.
  */
 final class CutConnection {
   private static final Logger LOG = LoggerFactory.getLogger(CutConnection.class);
@@ -39,6 +39,25 @@ final class CutConnection {
       }
     }
     socket.close(1000, "");
+  }
+
+  /**
+   * Runs {@code action} once the websocket's connection is closed, however (on the connection's event loop; at once if
+   * it is already closing). The mock's connection listener hears only of plain HTTP connections closing: after the
+   * upgrade, Vert.x closes a websocket connection without telling the HTTP connection it replaced. Never runs if the
+   * mock's websocket cannot be reached.
+   */
+  static void whenClosed(WebSocket socket, Runnable action) {
+    if (VERTX_WEBSOCKET != null && socket instanceof VertxMockWebSocket) {
+      try {
+        ServerWebSocket webSocket = (ServerWebSocket) VERTX_WEBSOCKET.get(socket);
+        webSocket.closeHandler(v -> action.run());
+      } catch (IllegalStateException closing) {
+        action.run(); // Vert.x takes no close handler once the websocket closes
+      } catch (IllegalAccessException | RuntimeException e) {
+        LOG.warn("cannot tell when a watch's connection closes: {}", e.toString());
+      }
+    }
   }
 
   private static Field vertxWebSocketField() {

@@ -51,7 +51,8 @@ public final class SimApiServer implements AutoCloseable {
   @SuppressWarnings("deprecation") // Serialization.jsonMapper(): what KubernetesMockServer itself gives its Context
   public SimApiServer(RequestHook hook, Runnable onChange, int watchHistory, Duration bookmarkInterval) {
     store = new SimStore(watchHistory);
-    watches = new Watches(store, bookmarkInterval);
+    // The mock counts a connection's end only for plain HTTP ones: after an upgrade the watch tells it.
+    watches = new Watches(store, bookmarkInterval, openConnections::decrementAndGet);
     Dispatcher api = new KubernetesBehaviours(store, watches);
     Impersonation impersonation = new Impersonation(store);
     Dispatcher chain = new Dispatcher() {
@@ -108,6 +109,11 @@ public final class SimApiServer implements AutoCloseable {
 
   public SimStore store() {
     return store;
+  }
+
+  /** The connections clients hold now (a watch's until its websocket's connection is closed). */
+  public int openConnections() {
+    return openConnections.get();
   }
 
   /** The watch faults, switchable at any time; see {@link WatchFaults}. */

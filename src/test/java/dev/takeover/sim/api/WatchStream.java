@@ -51,6 +51,7 @@ final class WatchStream extends WebSocketListener implements Consumer<WatchLog.C
     this.request = request;
   }
 
+  /** Called once Vert.x has written the 101: the first events go at once, as the watch cache sends them. */
   @Override
   public void onOpen(WebSocket webSocket, Response response) {
     socket = webSocket;
@@ -58,6 +59,7 @@ final class WatchStream extends WebSocketListener implements Consumer<WatchLog.C
     if (context == null) {
       throw new IllegalStateException("a watch must be opened on the mock's event loop");
     }
+    CutConnection.whenClosed(webSocket, watches.connectionClosed());
     long openedAt = System.nanoTime();
     WatchFaults faults = watches.faults();
     faultGeneration = faults.generation();
@@ -68,9 +70,7 @@ final class WatchStream extends WebSocketListener implements Consumer<WatchLog.C
     if (faults.noResourceVersionFailsFor(request.plural()) && request.withoutResourceVersion()) {
       outbox.add(WatchEvents.REQUEST_WATCH_PROGRESS_DISABLED);
       outbox.add(END);
-      // On the next turn of the loop, as the API server writes its first frame after the upgrade's answer: a close
-      // sent from within onOpen raced the mock's own upgrade and left a client's open hanging (once in 7 runs).
-      context.runOnContext(v -> drain());
+      drain();
       return;
     }
     watches.opened(this);

@@ -19,13 +19,16 @@ final class Watches {
   private final Duration bookmarkInterval;
   private final WatchFaults faults = new WatchFaults();
   private final Set<WatchStream> open = ConcurrentHashMap.newKeySet();
+  private final Runnable connectionClosed;
 
-  Watches(SimStore store, Duration bookmarkInterval) {
+  /** {@code connectionClosed}: told once for each watch when its connection is closed (the mock does not say so). */
+  Watches(SimStore store, Duration bookmarkInterval, Runnable connectionClosed) {
     if (bookmarkInterval == null || bookmarkInterval.isZero() || bookmarkInterval.isNegative()) {
       throw new IllegalArgumentException("bookmark interval: " + bookmarkInterval);
     }
     this.store = store;
     this.bookmarkInterval = bookmarkInterval;
+    this.connectionClosed = connectionClosed;
     faults.onCutAfterChange(() -> open.forEach(WatchStream::armCut));
   }
 
@@ -58,6 +61,10 @@ final class Watches {
 
   Duration bookmarkInterval() {
     return bookmarkInterval;
+  }
+
+  Runnable connectionClosed() {
+    return connectionClosed;
   }
 
   void opened(WatchStream stream) {
