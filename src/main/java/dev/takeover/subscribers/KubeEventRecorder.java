@@ -130,6 +130,11 @@ public final class KubeEventRecorder implements AutoCloseable {
               e.getString("node"), err.getMessage())))
           .transform(x -> Future.succeededFuture());
     }
+    if ("takeover.run.interrupted".equals(type)) {
+      // Not an end: the run resumes (its node is read again then), and the ticket is told as finished later.
+      nodeOfRun.remove(run);
+      blockedOnce.removeIf(k -> k.startsWith(run + " "));
+    }
     if ("takeover.run.finished".equals(type)) {
       Promise<Void> done = ticketDone.remove(e.getString("ticket"));
       if (done != null) {
@@ -166,6 +171,8 @@ public final class KubeEventRecorder implements AutoCloseable {
       case "takeover.watch.failing" -> new Entry("TakeoverWatchFailing", "Watch of " + e.getString("watch")
           + " failing (" + e.getString("cause") + "); checking by listing every " + e.getLong("listingEveryMs") / 1000.0
           + " s", true);
+      case "takeover.run.interrupted" -> new Entry("TakeoverInterrupted", "Run " + e.getString("run")
+          + " interrupted, the node is left as it is and the run resumes: " + e.getString("reason"), true);
       case "takeover.run.finished" -> switch (e.getString("status")) {
         case "succeeded" -> new Entry("TakeoverSucceeded", "Run " + e.getString("run") + " succeeded; node left "
             + e.getString("nodeLeft") + (e.getString("reason", "").isEmpty() ? "" : ": " + e.getString("reason")), false);

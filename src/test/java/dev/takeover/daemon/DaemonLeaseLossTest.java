@@ -78,6 +78,9 @@ class DaemonLeaseLossTest {
       assertTrue(data(interrupted).getString("reason").contains("Lease"), data(interrupted).encode());
       assertTrue(SeedScene.cordoned(cluster, node), "the node stays as the run left it, cordoned");
       assertEquals(run, SeedScene.record(cluster, node).get("takeover.dev/run"), "and keeps the run's record");
+      dev.takeover.sim.Await.await("a TakeoverInterrupted Event on " + node, BOUND, () -> cluster.client().v1().events()
+          .inAnyNamespace().list().getItems().stream().anyMatch(e -> "TakeoverInterrupted".equals(e.getReason())
+              && node.equals(e.getInvolvedObject().getName()) && e.getMessage().contains(run)));
 
       d.awaitEvent(id, type("started").and(e -> data(e).getBoolean("resumed", false)), BOUND);
       SeedScene.unblock(cluster);
