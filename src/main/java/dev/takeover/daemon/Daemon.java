@@ -220,6 +220,8 @@ public final class Daemon {
       if (r != null) {
         r.close();
       }
+      // Its runs halted without an end: no longer in progress here (the next leader resumes and reports them).
+      metrics.takeover().actingStopped();
     }).transform(x -> config == null ? Future.succeededFuture() : startFollowing(config, clock));
   }
 

@@ -160,6 +160,12 @@ class DaemonFailoverTest {
       Await.await("replica-a steps down", Duration.ofSeconds(10), () -> !a.daemon.leading());
       Await.await("replica-b leads", BOUND, () -> b.daemon.leading());
       long bLeads = System.nanoTime();
+      // Its run halted without an end event: replica-a no longer reports it in progress, nor its drain as going on
+      // (a "stuck in a step" alert on the max over replicas would fire on it for ever).
+      Await.await("replica-a's run gauges cleared", Duration.ofSeconds(30), () ->
+          a.daemon.metrics().registry().get("takeover_runs_in_progress").gauge().value() == 0.0
+              && a.daemon.metrics().registry().find("takeover_step_in_progress_seconds").gauges().stream()
+                  .allMatch(g -> g.value() == 0.0));
       System.out.printf("deposed: replica-a stepped down, replica-b leads %.1f s after the cut%n", (bLeads - cutAt) / 1e9);
 
       b.awaitEvent(id, type("started").and(e -> data(e).getBoolean("resumed", false)), BOUND);

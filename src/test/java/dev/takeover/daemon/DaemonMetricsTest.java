@@ -99,4 +99,27 @@ class DaemonMetricsTest {
       assertEquals(0.0, released.value("takeover_runs_in_progress"));
     }
   }
+
+  @Test
+  void a_run_halted_by_the_stop_is_no_longer_reported_in_progress_by_this_replica() {
+    String id = TestBroker.unique("halted");
+    try (SimulatedCluster cluster = Seed.cluster(SimTiming.fast());
+         DaemonUnderTest d = new DaemonUnderTest(cluster, DaemonUnderTest.config(TestBroker.unique("mh"), 1))) {
+      String node = SeedScene.mysqlNode(cluster);
+      SeedScene.blockEviction(cluster);
+      d.publish(node, SeedScene.ticket(id, "takeover", node, "alice", ""));
+      d.awaitEvent(id, SeedScene.engine("takeover.pod.eviction-blocked"), Duration.ofSeconds(60));
+      io.micrometer.core.instrument.MeterRegistry registry = d.daemon.metrics().registry();
+      assertEquals(1.0, registry.get("takeover_runs_in_progress").gauge().value());
+      assertTrue(registry.get("takeover_step_in_progress_seconds").tag("step", "drain").gauge().value() >= 0.0);
+
+      d.stopDaemon(); // as SIGTERM, or a step-down: the run halts, resumable, with no end event
+
+      // The next leader (or start) resumes and reports it; here it would be in progress for ever, and a "stuck in
+      // a step" alert on the max over the replicas would fire on a drain that goes on elsewhere.
+      assertEquals(0.0, registry.get("takeover_runs_in_progress").gauge().value());
+      assertTrue(registry.find("takeover_step_in_progress_seconds").gauges().stream().allMatch(g -> g.value() == 0.0),
+          Scrape.parse(d.daemon.metrics().registry().scrape()).lines("takeover_step_in_progress_seconds"));
+    }
+  }
 }
