@@ -39,12 +39,12 @@ final class StepClock {
     }
   }
 
-  /** An engine event as it travels on the event bus; types other than steps and run ends change nothing. */
   /** No run is in progress here any more (the acting parts stopped: a step-down, a stop). */
   void clear() {
     open.clear();
   }
 
+  /** An engine event as it travels on the event bus; types other than steps and run ends change nothing. */
   void onEngineEvent(JsonObject e, String boundedStep) {
     String run = e.getString("run", "");
     switch (e.getString("type", "")) {

@@ -68,7 +68,12 @@ final class Schedule {
   List<Effect> resume() {
     List<Effect> out = new ArrayList<>();
     for (TicketEntry e : tickets.sorted(State.RUNNING)) {
-      resume(e, out);
+      if (needsTurn(e) && waiting.cordoning() != null) {
+        // Two were before plan or cordon (one had its turn, one waited after an interruption): one at a time.
+        out.add(new Effect.Resume(e.runId));
+      } else {
+        resume(e, out);
+      }
     }
     return out;
   }
@@ -108,9 +113,7 @@ final class Schedule {
 
   /** Whether a resumed run of this ticket passes plan and cordon again (one run at a time does). */
   private static boolean needsTurn(TicketEntry e) {
-    return e.ticket.kind() != Ticket.Kind.PLAN && e.ticket.kind() != Ticket.Kind.RELEASE
-        && e.ticket.kind() != Ticket.Kind.RECOVER
-        && (e.step == null || "plan".equals(e.step) || "cordon".equals(e.step));
+    return WaitingTickets.takesTurn(e.ticket) && (e.step == null || "plan".equals(e.step) || "cordon".equals(e.step));
   }
 
   TicketEntry get(String id) {

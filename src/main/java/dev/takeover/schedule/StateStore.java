@@ -171,7 +171,7 @@ final class StateStore {
     if (!isFenced(e)) {
       return Future.failedFuture(e);
     }
-    if (!(e instanceof Fenced) && !sealed && leads.getAsBoolean()) {
+    if (!(e instanceof Fenced) && !sealed && leads.getAsBoolean() && takenBack++ < MAX_TAKE_BACKS) {
       // Fenced while this replica leads: by one deposed an instant ago that had not noticed yet (its fence raced
       // ours). The next write opens a producer again and fences it back; the write is tried again meanwhile.
       LOG.warn("the state topic was fenced by another writer (transactional id {}) while this replica leads; taking it "
@@ -179,8 +179,9 @@ final class StateStore {
       return Future.failedFuture(new IllegalStateException("fenced by a deposed writer: " + e.getMessage()));
     }
     if (!fenced) {
-      LOG.error("the state topic has a newer writer (transactional id {}): another replica leads; this one stops "
-          + "writing it", transactionalId(config));
+      LOG.error("the state topic has a newer writer (transactional id {}): another replica leads{}; this one stops "
+          + "writing it", transactionalId(config), takenBack > MAX_TAKE_BACKS ? " (or another daemon shares kafka.groupId, "
+          + "or two run with leader election off: they kept fencing each other)" : "");
     }
     fenced = true;
     return Future.failedFuture(e instanceof Fenced ? e : new Fenced("another replica writes the state topic now: "
@@ -188,6 +189,13 @@ final class StateStore {
   }
 
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+  /**
+   * How often a leader fenced by another writer takes the topic back. Once is the race with a replica just deposed;
+   * more means two writers that each believe they lead (two installations sharing a group id, two replicas with
+   * leader election off during a rolling update): they would fence each other for ever, so this one gives up.
+   */
+  private static final int MAX_TAKE_BACKS = 3;
+  private int takenBack;
 
   private static boolean isFenced(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {

@@ -129,14 +129,19 @@ final class WaitingTickets {
     }
   }
 
+  /**
+   * Whether a run of this ticket takes the plan-and-cordon turn of the maintenance limit: one that writes to the
+   * node (a plan, a dry run and a recovery, which writes no cordon, do not).
+   */
+  static boolean takesTurn(Ticket t) {
+    return t.kind() != Ticket.Kind.PLAN && t.kind() != Ticket.Kind.RECOVER && !t.effectiveOptions().dryRun();
+  }
+
   private void start(TicketEntry e, List<Effect> out) {
     e.state = State.RUNNING;
     e.runId = "run-" + UUID.randomUUID().toString().substring(0, 8);
     e.step = null;
-    // A recovery writes no cordon: it does not take the plan-and-cordon turn of the maintenance limit.
-    boolean changes = e.ticket.kind() != Ticket.Kind.PLAN && e.ticket.kind() != Ticket.Kind.RECOVER
-        && !e.ticket.effectiveOptions().dryRun();
-    if (changes) {
+    if (takesTurn(e.ticket)) {
       cordoning = e.runId;
     }
     out.add(new Effect.Record(e));

@@ -172,7 +172,8 @@ public final class KubeEventRecorder implements AutoCloseable {
           + " failing (" + e.getString("cause") + "); checking by listing every " + e.getLong("listingEveryMs") / 1000.0
           + " s", true);
       case "takeover.run.interrupted" -> new Entry("TakeoverInterrupted", "Run " + e.getString("run")
-          + " interrupted, the node is left as it is and the run resumes: " + e.getString("reason"), true);
+          + " interrupted (its node's Lease was lost), the node is left as it is for the daemon to resume it: "
+          + e.getString("reason", ""), true);
       case "takeover.run.finished" -> switch (e.getString("status")) {
         case "succeeded" -> new Entry("TakeoverSucceeded", "Run " + e.getString("run") + " succeeded; node left "
             + e.getString("nodeLeft") + (e.getString("reason", "").isEmpty() ? "" : ": " + e.getString("reason")), false);

@@ -52,10 +52,7 @@ class DaemonFailoverTest {
       String path = request.getPath();
       if (cut.get() != null && cut.get().equals(agent) && path.contains("/leases")) {
         // The API server does not answer this replica's Lease requests any more (an overloaded apiserver's 503).
-        return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(503)
-            .setHeader("Content-Type", "application/json").setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\","
-                + "\"status\":\"Failure\",\"message\":\"the server is currently unable to handle the request\","
-                + "\"reason\":\"ServiceUnavailable\",\"code\":503}");
+        return dev.takeover.sim.api.Statuses.unavailable();
       }
       // Writes to the cluster a run makes: Leases (the election's own) and Events (a story, not an act) aside.
       if (agent != null && agent.startsWith("takeover (") && !"GET".equals(method) && !path.contains("/leases")

@@ -43,10 +43,7 @@ class DaemonLeaseLossTest {
   void start() {
     cluster = SimulatedCluster.builder().timing(SimTiming.fast()).requestHook((request, next) -> {
       if (cut.get() && request.getPath().contains("/namespaces/kube-node-lease/leases")) {
-        return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(503)
-            .setHeader("Content-Type", "application/json").setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\","
-                + "\"status\":\"Failure\",\"message\":\"the server is currently unable to handle the request\","
-                + "\"reason\":\"ServiceUnavailable\",\"code\":503}");
+        return dev.takeover.sim.api.Statuses.unavailable();
       }
       return null;
     }).start();

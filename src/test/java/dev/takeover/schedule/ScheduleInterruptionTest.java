@@ -143,4 +143,28 @@ class ScheduleInterruptionTest {
     two.resumeInterrupted(run, later);
     assertEquals(List.of(new Effect.Start(two.get("CHG-7"), true)), later);
   }
+
+  @Test
+  void after_a_restart_only_one_of_two_runs_before_their_cordon_takes_the_turn_the_other_waits() {
+    Schedule two = new Schedule(2, clock);
+    List<Effect> out = new ArrayList<>();
+    two.submit(ticket, ticket.toString(), "tickets-0@1", out);
+    String run = two.get("CHG-7").runId;
+    Outcome lost = new Outcome(Outcome.Status.FAILED, "lost node kube-node02's Lease to nobody yet", null, List.of(),
+        Outcome.NodeState.UNKNOWN, Duration.ofSeconds(3));
+    two.onRunEvent(new EngineEvent.RunInterrupted(RunId.of(run, ticket), clock.instant(), lost).toJson(), Set.of(), out);
+    Ticket other = new Ticket("CHG-9", "kube-node01", Kind.TAKEOVER, Ticket.Options.defaults(), "kafka", "carol",
+        "", null, null);
+    two.submit(other, other.toString(), "tickets-0@3", out);
+
+    Schedule restarted = new Schedule(2, clock);
+    for (String id : List.of("CHG-7", "CHG-9")) {
+      restarted.restore(TicketEntry.fromJson(two.get(id).toJson(StoredTickets::toJson, clock.instant()),
+          StoredTickets::fromJson));
+    }
+    List<Effect> resumed = restarted.resume();
+
+    assertEquals(1, resumed.stream().filter(Effect.Start.class::isInstance).count(), resumed.toString());
+    assertEquals(1, resumed.stream().filter(Effect.Resume.class::isInstance).count(), resumed.toString());
+  }
 }

@@ -123,4 +123,25 @@ class StateFencingTest {
 
     assertEquals(Map.of("CHG-1", "running, step drain"), read());
   }
+
+  @Test
+  void two_writers_that_both_believe_they_lead_stop_fencing_each_other_after_a_few_take_backs() throws Exception {
+    await(Topics.ensure(vertx, config));
+    // Two installations sharing a group id, or two replicas with leader election off during a rolling update.
+    StateStore a = new StateStore(vertx, config);
+    StateStore b = new StateStore(vertx, config);
+    await(a.open());
+    await(b.open());
+    StateStore[] writers = {a, b};
+    int writes = 0;
+    while (!a.fenced() && !b.fenced() && writes < 40) {
+      Future<Void> w = writers[writes % 2].write("CHG-1", state("CHG-1", "write " + writes));
+      dev.takeover.sim.Await.await("write " + writes + " answered", Duration.ofSeconds(30), w::isComplete);
+      writes++;
+    }
+    assertTrue(a.fenced() || b.fenced(), "they were still fencing each other after " + writes + " writes");
+    StateStore last = a.fenced() ? b : a;
+    await(last.write("CHG-2", state("CHG-2", "the one left writes")));
+    assertEquals("the one left writes", read().get("CHG-2"));
+  }
 }

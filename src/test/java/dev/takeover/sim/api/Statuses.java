@@ -52,6 +52,11 @@ public final class Statuses {
         Map.of("causes", List.of(Map.of("message", message))));
   }
 
+  /** 503 as an overloaded API server answers: "the server is currently unable to handle the request". */
+  public static MockResponse unavailable() {
+    return failure(503, "ServiceUnavailable", "the server is currently unable to handle the request", null);
+  }
+
   public static MockResponse json(int code, String body) {
     return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json").setBody(body);
   }
