@@ -99,6 +99,10 @@ public final class Engine implements AutoCloseable {
    * restarted daemon resumes the same run), whether this is such a resumption, and the StatefulSet pods the run
    * evicted before it was cut off: they are no longer on the node, so its plan does not show them, yet the resumed
    * run confirms them as it confirms the pods it evicts itself.
+   *
+   * <p>{@code resumable}: the caller resumes runs (the daemon's scheduler), so a run cut off because it lost its node's
+   * Lease is told as {@code takeover.run.interrupted}, not finished, and the caller decides whether to resume it. The
+   * CLI's runs are not: a process that lost its node ends there.
    */
   public record RunControl(String runId, boolean resumed, List<EvictedEarlier> earlier, boolean resumable) {
     public static final RunControl FRESH = new RunControl(null, false);
@@ -109,15 +113,6 @@ public final class Engine implements AutoCloseable {
 
     public RunControl(String runId, boolean resumed) {
       this(runId, resumed, List.of(), false);
-    }
-
-    /**
-     * A caller that resumes runs (the daemon's scheduler): a run cut off because it lost its node's Lease is told as
-     * {@code takeover.run.interrupted}, not finished, and the caller decides whether to resume it. The CLI's runs are
-     * not: a process that lost its node ends there.
-     */
-    public RunControl resumable(boolean yes) {
-      return new RunControl(runId, resumed, earlier, yes);
     }
   }
 

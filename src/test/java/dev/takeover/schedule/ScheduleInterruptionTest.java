@@ -29,26 +29,53 @@ class ScheduleInterruptionTest {
       "", null, null);
   final Schedule schedule = new Schedule(1, clock);
 
+  final Ticket other = new Ticket("CHG-9", "kube-node01", Kind.TAKEOVER, Ticket.Options.defaults(), "kafka", "carol",
+      "", null, null);
+  /** Room for two nodes: CHG-9 can start while CHG-7 is interrupted. */
+  final Schedule two = new Schedule(2, clock);
+
   String start() {
+    return start(schedule);
+  }
+
+  String start(Schedule s) {
     List<Effect> out = new ArrayList<>();
-    schedule.submit(ticket, ticket.toString(), "tickets-0@1", out);
+    s.submit(ticket, ticket.toString(), "tickets-0@1", out);
     return out.stream().filter(Effect.Start.class::isInstance).map(e -> ((Effect.Start) e).entry().runId)
         .findFirst().orElseThrow();
   }
 
   List<Effect> interrupted(String run) {
+    return interrupted(schedule, run);
+  }
+
+  List<Effect> interrupted(Schedule s, String run) {
     Outcome lost = new Outcome(Outcome.Status.FAILED, "cancelled (lost node kube-node02's Lease to nobody yet)", null,
         List.of(), Outcome.NodeState.UNKNOWN, Duration.ofSeconds(12));
     List<Effect> out = new ArrayList<>();
-    schedule.onRunEvent(new EngineEvent.RunInterrupted(RunId.of(run, ticket), clock.instant(), lost).toJson(), Set.of(),
-        out);
+    s.onRunEvent(new EngineEvent.RunInterrupted(RunId.of(run, ticket), clock.instant(), lost).toJson(), Set.of(), out);
     return out;
   }
 
   List<Effect> pauseOver(String run) {
+    return pauseOver(schedule, run);
+  }
+
+  List<Effect> pauseOver(Schedule s, String run) {
     List<Effect> out = new ArrayList<>();
-    schedule.resumeInterrupted(run, out);
+    s.resumeInterrupted(run, out);
     return out;
+  }
+
+  /** CHG-7 starts and is interrupted before its cordon; CHG-9 starts during the pause. CHG-7's run id. */
+  String otherStartedDuringThePause() {
+    String run = start(two);
+    interrupted(two, run);
+    List<Effect> started = new ArrayList<>();
+    two.submit(other, other.toString(), "tickets-0@3", started);
+    assertTrue(started.stream().anyMatch(e -> e instanceof Effect.Start s && s.entry().id().equals("CHG-9")),
+        "the turn was free during the pause: " + started);
+    return run;
   }
 
   @Test
@@ -117,45 +144,20 @@ class ScheduleInterruptionTest {
 
   @Test
   void a_run_interrupted_before_its_cordon_waits_for_its_turn_if_another_run_took_it_during_the_pause() {
-    Schedule two = new Schedule(2, clock);
-    List<Effect> out = new ArrayList<>();
-    two.submit(ticket, ticket.toString(), "tickets-0@1", out);
-    String run = two.get("CHG-7").runId;
-    out.clear();
-    Outcome lost = new Outcome(Outcome.Status.FAILED, "lost node kube-node02's Lease to nobody yet", null, List.of(),
-        Outcome.NodeState.UNKNOWN, Duration.ofSeconds(3));
-    two.onRunEvent(new EngineEvent.RunInterrupted(RunId.of(run, ticket), clock.instant(), lost).toJson(), Set.of(), out);
-    Ticket other = new Ticket("CHG-9", "kube-node01", Kind.TAKEOVER, Ticket.Options.defaults(), "kafka", "carol",
-        "", null, null);
-    List<Effect> started = new ArrayList<>();
-    two.submit(other, other.toString(), "tickets-0@3", started);
-    assertTrue(started.stream().anyMatch(e -> e instanceof Effect.Start s && s.entry().id().equals("CHG-9")),
-        "the turn was free during the pause: " + started);
+    String run = otherStartedDuringThePause();
 
-    List<Effect> early = new ArrayList<>();
-    two.resumeInterrupted(run, early);
-    assertEquals(List.of(new Effect.Resume(run)), early, "CHG-9 passes plan and cordon: CHG-7 waits its turn");
+    assertEquals(List.of(new Effect.Resume(run)), pauseOver(two, run),
+        "CHG-9 passes plan and cordon: CHG-7 waits its turn");
 
     String otherRun = two.get("CHG-9").runId;
     two.onRunEvent(new EngineEvent.StepFinished(RunId.of(otherRun, other), clock.instant(), dev.takeover.engine.Step.CORDON,
         Duration.ofMillis(40), "cordoned kube-node01").toJson(), Set.of(), new ArrayList<>());
-    List<Effect> later = new ArrayList<>();
-    two.resumeInterrupted(run, later);
-    assertEquals(List.of(new Effect.Start(two.get("CHG-7"), true)), later);
+    assertEquals(List.of(new Effect.Start(two.get("CHG-7"), true)), pauseOver(two, run));
   }
 
   @Test
   void after_a_restart_only_one_of_two_runs_before_their_cordon_takes_the_turn_the_other_waits() {
-    Schedule two = new Schedule(2, clock);
-    List<Effect> out = new ArrayList<>();
-    two.submit(ticket, ticket.toString(), "tickets-0@1", out);
-    String run = two.get("CHG-7").runId;
-    Outcome lost = new Outcome(Outcome.Status.FAILED, "lost node kube-node02's Lease to nobody yet", null, List.of(),
-        Outcome.NodeState.UNKNOWN, Duration.ofSeconds(3));
-    two.onRunEvent(new EngineEvent.RunInterrupted(RunId.of(run, ticket), clock.instant(), lost).toJson(), Set.of(), out);
-    Ticket other = new Ticket("CHG-9", "kube-node01", Kind.TAKEOVER, Ticket.Options.defaults(), "kafka", "carol",
-        "", null, null);
-    two.submit(other, other.toString(), "tickets-0@3", out);
+    otherStartedDuringThePause();
 
     Schedule restarted = new Schedule(2, clock);
     for (String id : List.of("CHG-7", "CHG-9")) {
