@@ -141,6 +141,11 @@ public final class SimulatedCluster implements AutoCloseable {
     return server.watchFaults();
   }
 
+  /** How many watches the API server serves now (a watch silenced by {@link WatchFaults} is no longer served). */
+  public int openWatches() {
+    return server.openWatches();
+  }
+
   /**
    * Drops the watch history up to now, as etcd's compaction does: a watch from any older resourceVersion is then
    * answered by the 410 Expired ERROR event (a watch from the current version, or without one, is served).

@@ -121,6 +121,11 @@ public final class SimApiServer implements AutoCloseable {
     return watches.faults();
   }
 
+  /** How many watches are served now. */
+  public int openWatches() {
+    return watches.openCount();
+  }
+
   /** The last {@value #REQUEST_LOG_SIZE} requests received, oldest first, as "METHOD PATH?QUERY". */
   public List<String> requestLog() {
     synchronized (requestLog) {

@@ -67,6 +67,11 @@ final class Watches {
     return connectionClosed;
   }
 
+  /** How many watches are served now (a silenced one is not: it gets no more changes). */
+  public int openCount() {
+    return open.size();
+  }
+
   void opened(WatchStream stream) {
     open.add(stream);
   }
