@@ -43,7 +43,7 @@ import java.util.Map;
  *   "total": n, "maxDownShare": x, "reason": "…"}}}: more than {@code deadNodes.maxDownShare} of the nodes are down
  *   at once (the engine recovers none), and when that is over;</li>
  *   <li>{@code {"type": "node.taint-removed", "node", "time", "data": {"ticket", "reason"}}}: a node Takeover
- *   tainted out-of-service is Ready with its Lease renewed, and the engine removed the taint. The watch only asks
+ *   tainted out-of-service is Ready, and the engine removed the taint. The watch only asks
  *   ({@link EngineVerticle#END_OUT_OF_SERVICE}); the engine re-reads and writes. What is asked follows from the
  *   node's marker annotation, so a restarted daemon finishes what the last one left.</li>
  * </ul>
@@ -71,6 +71,13 @@ public final class DeadNodeWatch extends VerticleBase {
   private DeadNodes dead;
   private final List<ListWatch<?>> watches = new ArrayList<>();
   private long ticker = -1;
+  /**
+   * A node.down being told (its claims are read first), by node: its node.recovered waits for it, so the two are
+   * never told in the wrong order, which would leave the gauge up and an automatic recovery due for a node that is back.
+   */
+  private final Map<String, Future<Void>> tellingDown = new HashMap<>();
+  /** Each node's labels, as the watch last saw them: its dead-node policy, told with node.down. */
+  private final Map<String, Map<String, String>> labels = new HashMap<>();
 
   public DeadNodeWatch(Kube kube, Duration grace, RecoveryConfig recovery, Duration relistPeriod, Clock clock) {
     this.kube = kube;
@@ -101,14 +108,18 @@ public final class DeadNodeWatch extends VerticleBase {
         new ListWatch.Listener<Node>() {
           @Override
           public void listed(List<Node> items) {
+            labels.clear();
+            items.forEach(n -> labels.put(n.getMetadata().getName(), n.getMetadata().getLabels()));
             dead.nodesListed(items.stream().map(NodeViews::view).toList(), clock.instant());
           }
 
           @Override
           public void changed(Watcher.Action action, Node node) {
             if (action == Watcher.Action.DELETED) {
+              labels.remove(node.getMetadata().getName());
               dead.nodeRemoved(node.getMetadata().getName());
             } else if (action == Watcher.Action.ADDED || action == Watcher.Action.MODIFIED) {
+              labels.put(node.getMetadata().getName(), node.getMetadata().getLabels());
               dead.node(NodeViews.view(node), clock.instant());
             }
           }
@@ -150,9 +161,11 @@ public final class DeadNodeWatch extends VerticleBase {
       if (d instanceof DeadNodes.Alive a) {
         LOG.info("node {} is alive: {}", a.node(), a.reason());
       } else if (d instanceof DeadNodes.Recovered r) {
-        LOG.info("node {} recovered: {}", r.node(), r.reason());
-        publish(RECOVERED, r.node(), r.pods().stream().map(p -> new JsonObject().put("pod", p)).toList(),
-            r.notReadySince(), r.leaseRenewedAt(), r.reason());
+        tellingDown.getOrDefault(r.node(), Future.succeededFuture()).onComplete(x -> {
+          LOG.info("node {} recovered: {}", r.node(), r.reason());
+          publish(RECOVERED, r.node(), r.pods().stream().map(p -> new JsonObject().put("pod", p)).toList(),
+              r.notReadySince(), r.leaseRenewedAt(), r.reason());
+        });
       } else if (d instanceof DeadNodes.Partitioned p) {
         LOG.warn("recovery held: {}", p.reason());
         publishGuard(PARTITIONED, p.down(), p.total(), p.maxDownShare(), p.reason());
@@ -178,10 +191,13 @@ public final class DeadNodeWatch extends VerticleBase {
           stuck.stream().map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName()).toList(),
           clock.instant());
       if (down != null) {
-        claims(stuck).onComplete(claims -> {
+        Future<Void> told = claims(stuck).map(claims -> {
           LOG.warn("node {} is down: {}", node, down.reason());
-          publish(DOWN, node, claims.result(), down.notReadySince(), down.leaseRenewedAt(), down.reason());
+          publish(DOWN, node, claims, down.notReadySince(), down.leaseRenewedAt(), down.reason());
+          return null;
         });
+        tellingDown.put(node, told);
+        told.onComplete(x -> tellingDown.remove(node, told));
       }
     });
   }
@@ -250,11 +266,16 @@ public final class DeadNodeWatch extends VerticleBase {
 
   private void publish(String type, String node, List<JsonObject> pods, Instant notReadySince, Instant leaseRenewedAt,
                        String reason) {
+    JsonObject data = new JsonObject().put("pods", new JsonArray(new ArrayList<>(pods)))
+        .put("notReadySince", notReadySince == null ? null : notReadySince.toString())
+        .put("leaseRenewedAt", leaseRenewedAt == null ? null : leaseRenewedAt.toString())
+        .put("reason", reason);
+    if (DOWN.equals(type)) {
+      // What happens next depends on it; told so that nobody has to look the selectors up at 3 a.m.
+      Map<String, String> l = labels.get(node);
+      data.put("policy", recovery.policyOf(l == null ? Map.of() : l).label());
+    }
     vertx.eventBus().publish(ADDRESS, new JsonObject().put("type", type).put("node", node)
-        .put("time", clock.instant().toString())
-        .put("data", new JsonObject().put("pods", new JsonArray(new ArrayList<>(pods)))
-            .put("notReadySince", notReadySince == null ? null : notReadySince.toString())
-            .put("leaseRenewedAt", leaseRenewedAt == null ? null : leaseRenewedAt.toString())
-            .put("reason", reason)));
+        .put("time", clock.instant().toString()).put("data", data));
   }
 }

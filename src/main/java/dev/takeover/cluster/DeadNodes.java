@@ -35,8 +35,8 @@ import java.util.TreeMap;
  * <p>Beside that, over all nodes ({@link NodeGuards}): {@link Partitioned} when more than
  * {@code deadNodes.maxDownShare} of them are down at once (not Ready and Lease not renewed, no grace, pods or not),
  * once per episode, and {@link PartitionOver} when that ends; {@link EndOutOfService} for a node that carries
- * Takeover's out-of-service marker and is Ready with its Lease renewed. The guard waits for the first list of the
- * nodes and of the Leases: before, a NotReady node whose Lease is renewed would count as down.
+ * Takeover's out-of-service marker and is Ready. Down, alive and the guard wait for the first list of the Leases
+ * (the guard, of the nodes too): before, a NotReady node whose Lease is renewed would count as down.
  */
 public final class DeadNodes {
   /** The kubelet's default leaseDurationSeconds, for a Lease that does not say. */
@@ -207,7 +207,9 @@ public final class DeadNodes {
             lease == null ? null : lease.renewTime(), reason, d.getValue().pods()));
       }
     }
-    for (NodeView v : nodes.values()) {
+    for (NodeView v : leasesSynced ? nodes.values() : List.<NodeView>of()) {
+      // Until the Leases are listed, a node whose kubelet renews its Lease would look dead: none is judged (a Lease
+      // list that keeps failing, e.g. forbidden, leaves detection silent and the watch's health says why).
       String name = v.name();
       Instant since = notReadySince(v);
       if (!v.silent() || since == null || down.containsKey(name) || v.maintenance()

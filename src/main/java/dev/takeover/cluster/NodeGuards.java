@@ -82,8 +82,8 @@ final class NodeGuards {
   }
 
   /**
-   * A node that carries Takeover's out-of-service marker, is Ready and whose Lease is renewed: its taint is to be
-   * removed. Once in flight per node; after a failure, again {@link #UNTAINT_RETRY} later.
+   * A node that carries Takeover's out-of-service marker and is Ready: its taint is to be removed (the Lease is not
+   * asked: its renewTime is the kubelet's clock). Once in flight per node; after a failure, again {@link #UNTAINT_RETRY} later.
    */
   List<Decision> outOfService(Collection<NodeView> nodes, Map<String, LeaseView> leases, Instant now) {
     List<Decision> decisions = new ArrayList<>();

@@ -35,8 +35,9 @@ final class NodeViews {
     }
     Map<String, String> annotations = node.getMetadata().getAnnotations();
     String outOfService = annotations == null ? null : annotations.get(NodeRecord.OUT_OF_SERVICE);
-    return new DeadNodes.NodeView(node.getMetadata().getName(), isReady, since, reason, NodeRecord.read(node) != null,
-        outOfService);
+    NodeRecord record = NodeRecord.read(node);
+    return new DeadNodes.NodeView(node.getMetadata().getName(), isReady, since, reason,
+        record != null && record.underMaintenance(), outOfService);
   }
 
   static DeadNodes.LeaseView lease(Lease lease) {

@@ -34,6 +34,21 @@ public record RecoveryConfig(Policy defaultPolicy, NodeLabelSelector automatic, 
       return name().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * What Takeover does next about a node just reported down under a policy ({@code label()}; anything else, e.g.
+     * an event of an older version without one: that it changed nothing), for the people told of it.
+     */
+    public static String next(String policy) {
+      return switch (policy == null ? "" : policy) {
+        case "notify" -> "Takeover changed nothing (deadNodes policy notify: detection only)";
+        case "manual" -> "Takeover changed nothing: once the node is powered off, recover it with a recover ticket or"
+            + " /takeover recover (deadNodes policy manual)";
+        case "automatic" -> "Takeover changed nothing yet: it recovers the node once its Lease has gone unrenewed for"
+            + " deadNodes.recoverAfter, after the fencing hook powered it off (deadNodes policy automatic)";
+        default -> "Takeover changed nothing";
+      };
+    }
+
     /** @throws IllegalArgumentException for anything but notify, manual or automatic */
     public static Policy parse(String text) {
       try {

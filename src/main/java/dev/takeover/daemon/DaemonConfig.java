@@ -179,11 +179,15 @@ public record DaemonConfig(Kafka kafka, EngineConfig engine, Tickets tickets, St
       return !url.isBlank() || !command.isEmpty();
     }
 
-    /** Without the token, which must never be shown. */
+    /**
+     * Without the URL, the token or the command's arguments, which must never be shown (an argument may be a
+     * password: the fencing hook names a command by its program only, for the same reason).
+     */
     @Override
     public String toString() {
       return "Fencing[url=" + (url.isBlank() ? "" : "[redacted]") + ", token=" + (token.isBlank() ? "" : "[redacted]")
-          + ", command=" + command + ", timeout=" + timeout + "]";
+          + ", command=" + (command.isEmpty() ? "[]" : "[" + command.get(0) + (command.size() > 1
+          ? ", [" + (command.size() - 1) + " argument(s) redacted]" : "") + "]") + ", timeout=" + timeout + "]";
     }
   }
 

@@ -265,7 +265,7 @@ public final class Engine implements AutoCloseable {
 
   /**
    * A node Takeover recovered is back: removes the out-of-service taint, only one Takeover put there (its marker
-   * annotation names the recover ticket), and only if the node is Ready and its Lease renewed when written. Completes
+   * annotation names the recover ticket), and only if the node is Ready when written. Completes
    * with what was done, in one line; never fails for a node that needs nothing.
    */
   public Future<OutOfServiceEnd> endOutOfService(String node) {

@@ -86,6 +86,15 @@ public record NodeRecord(String run, String ticket, String step, boolean cordone
     return new NodeRecord(run, ticket, s, cordonedByTakeover, requester, since);
   }
 
+  /**
+   * True while the node is under a maintenance: a run works on it, or holds it drained. Not for a {@code failed}
+   * record: no run follows that node any more (it waits for a human), so if it dies with StatefulSet pods still on
+   * it (the drain that failed left them there), it is a dead node like any other, reported and recoverable.
+   */
+  public boolean underMaintenance() {
+    return !FAILED.equals(step);
+  }
+
   /** True when the record is of a run that was still working (not held, not failed): it was cut off. */
   public boolean unfinished() {
     return !HELD.equals(step) && !FAILED.equals(step);

@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * The last step of a recovery, once the node is back (Kubernetes' non-graceful shutdown procedure: "after the pods
  * are moved to a new node and the shutdown node has been recovered, remove the out-of-service taint"): the taint
- * goes only when the node is Ready and its Lease renewed as written, and only if Takeover's marker says Takeover
- * put it there. Removed earlier, pods would be scheduled onto a node that may go again.
+ * goes only when the node is Ready as written (the kubelet's own recent post; its Lease's renewTime is the kubelet's
+ * clock, which may be off, so it is not asked), and only if Takeover's marker says Takeover put it there. Removed earlier, pods would be scheduled onto a node that may go again.
  */
 final class OutOfServiceRemoval {
   private final Engine.Parts parts;
@@ -26,7 +26,7 @@ final class OutOfServiceRemoval {
   Future<Engine.OutOfServiceEnd> end(String name) {
     String[] ticket = new String[1];
     boolean[] removed = new boolean[1];
-    return parts.kube().nodes.lease(name).compose(lease -> parts.kube().nodes.get(name).compose(node -> {
+    return parts.kube().nodes.get(name).compose(node -> {
       if (node == null) {
         return Future.succeededFuture(new Engine.OutOfServiceEnd(false, null, "node " + name + " no longer exists"));
       }
@@ -53,7 +53,7 @@ final class OutOfServiceRemoval {
       }).map(written -> new Engine.OutOfServiceEnd(removed[0], ticket[0], removed[0]
           ? "removed the out-of-service taint of " + name + " (put there by ticket " + ticket[0] + "): it is Ready"
           : "the out-of-service taint of " + name + " was already gone; its marker is erased"));
-    })).recover(e -> e instanceof NotOurs n ? Future.succeededFuture(new Engine.OutOfServiceEnd(false, ticket[0],
+    }).recover(e -> e instanceof NotOurs n ? Future.succeededFuture(new Engine.OutOfServiceEnd(false, ticket[0],
         n.getMessage())) : Future.failedFuture(e));
   }
 

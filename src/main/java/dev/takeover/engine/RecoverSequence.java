@@ -87,7 +87,7 @@ final class RecoverSequence {
           leases.forEach(l -> byNode.put(l.getMetadata().getName(), l));
           RecoverDecision.Verdict v = RecoverDecision.decide(
               new RecoverDecision.Facts(view.node(), view.nodes(), byNode, view.podsOnNode(), view.claims(),
-                  NodeRecord.read(view.node()) != null, now()),
+                  underMaintenance(view.node()), now()),
               new RecoverDecision.Request(run.ticket.source(), run.ticket.requester(), run.options.poweredOff(),
                   fence != null),
               config);
@@ -272,5 +272,11 @@ final class RecoverSequence {
 
   private Instant now() {
     return parts.clock().instant();
+  }
+
+  /** A run holds the node (or holds it drained); a failed run's record, left for a human, holds nothing. */
+  private static boolean underMaintenance(Node node) {
+    NodeRecord record = NodeRecord.read(node);
+    return record != null && record.underMaintenance();
   }
 }

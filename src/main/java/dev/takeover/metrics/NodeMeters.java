@@ -78,6 +78,16 @@ final class NodeMeters {
     held.set(recoveryHeld ? 1 : 0);
   }
 
+  /**
+   * This replica stopped acting: its dead-node watch is gone, so what it last said is no longer followed. Every
+   * series goes to 0 (kept, as a recovered node's): an alert that takes the max over replicas must not fire for ever
+   * on a deposed replica's last word about a node that has recovered since; the leader's own series say what holds.
+   */
+  void actingStopped() {
+    stuck.values().forEach(n -> n.set(0));
+    guard(0, false);
+  }
+
   /** Node names are bounded by the cluster's nodes that ever went down in this process. */
   /** A recovery succeeded on {@code node}: its StatefulSet pods run elsewhere, the series goes to 0 (if it exists). */
   void podsMoved(String node) {

@@ -119,12 +119,13 @@ public final class TakeoverMeters {
   /**
    * The acting parts stopped on this replica (it stepped down, or stops): its runs halted without an end event, and
    * the next leader resumes them. Without this a deposed replica would report them in progress for ever, and the
-   * "stuck in a step" alert would fire on a step that goes on elsewhere.
+   * "stuck in a step" alert would fire on a step that goes on elsewhere; the same holds for its dead-node series.
    */
   public void actingStopped() {
     runs.clear();
     failingWatches.clear();
     steps.clear();
+    nodes.actingStopped();
   }
 
   /** An engine event ({@code {schema, type, time, run, ticket, node, source, requester, ...}}). */

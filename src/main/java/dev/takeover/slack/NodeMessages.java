@@ -22,8 +22,8 @@ final class NodeMessages {
     String node = BlockKit.esc(event.getString("node", ""));
     JsonObject data = event.getJsonObject("data", new JsonObject());
     String head = switch (type) {
-      case "node.down" -> ":rotating_light: Node `" + node + "` is down: its StatefulSet pods are stuck."
-          + " Takeover changed nothing (detection only)";
+      case "node.down" -> ":rotating_light: Node `" + node + "` is down: its StatefulSet pods are stuck. "
+          + BlockKit.esc(dev.takeover.config.RecoveryConfig.Policy.next(data.getString("policy")));
       case "node.recovered" -> ":white_check_mark: Node `" + node + "` recovered";
       case "node.taint-removed" -> ":white_check_mark: Node `" + node + "` is back: Takeover removed its"
           + " out-of-service taint (recover ticket `" + BlockKit.esc(data.getString("ticket")) + "`)";

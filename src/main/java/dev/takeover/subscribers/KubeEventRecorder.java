@@ -91,7 +91,7 @@ public final class KubeEventRecorder implements AutoCloseable {
     }
     String message = down
         ? "Node down: " + data.getString("reason", "") + ". StatefulSet pods stuck: " + pods
-            + ". Takeover changed nothing (detection only)"
+            + ". " + dev.takeover.config.RecoveryConfig.Policy.next(data.getString("policy"))
         : "Node recovered: " + data.getString("reason", "") + (pods.isEmpty() ? "" : ". Pods that were stuck: " + pods);
     record(node, down ? "NodeDown" : "NodeRecovered", message, down);
   }

@@ -29,6 +29,10 @@ class DeadNodesClockSkewTest {
 
   final DeadNodes dead = new DeadNodes(Duration.ofMinutes(5), Duration.ofMinutes(1));
 
+  DeadNodesClockSkewTest() {
+    dead.leasesListed(java.util.Map.of());
+  }
+
   static Instant at(long seconds) {
     return T0.plusSeconds(seconds);
   }

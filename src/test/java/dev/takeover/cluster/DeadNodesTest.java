@@ -34,6 +34,10 @@ class DeadNodesTest {
 
   final DeadNodes dead = new DeadNodes(GRACE, Duration.ofMinutes(1));
 
+  DeadNodesTest() {
+    dead.leasesListed(Map.of()); // listed, none yet: each test adds the Leases it needs
+  }
+
   static Instant at(long seconds) {
     return T0.plusSeconds(seconds);
   }
@@ -68,6 +72,17 @@ class DeadNodesTest {
 
     assertEquals(new Pass(List.of(), List.of()), dead.pass(at(900)), "once per down period");
     assertEquals(java.util.Set.of("n2"), dead.downNodes());
+  }
+
+  @Test
+  void no_node_is_judged_before_the_leases_are_listed_for_its_kubelet_may_be_renewing_one() {
+    DeadNodes fresh = new DeadNodes(GRACE, Duration.ofMinutes(1));
+    fresh.node(new NodeView("n2", false, at(0), "Ready Unknown (NodeStatusUnknown)", false), at(0));
+    assertEquals(new Pass(List.of(), List.of()), fresh.pass(at(400)), "the Leases are not listed yet");
+    fresh.leasesListed(Map.of("n2", new LeaseView(at(395), Duration.ofSeconds(40))));
+    Pass listed = fresh.pass(at(401));
+    assertEquals(List.of(), listed.suspects(), "its Lease is renewed: alive, not a suspect");
+    assertInstanceOf(DeadNodes.Alive.class, listed.decisions().get(0), listed.toString());
   }
 
   @Test
@@ -260,12 +275,17 @@ class DeadNodesTest {
 
   @Test
   void the_guard_waits_for_the_first_lists_of_nodes_and_leases() {
-    cluster(0, up("master"), unknown("w1"), unknown("w2"));
-    assertEquals(List.of(), guardDecisions(1), "the Leases are not listed yet: w1 and w2 may be alive");
-    assertFalse(dead.guard(at(1)).synced());
-    leases(0, "master", "w1", "w2");
-    assertEquals(List.of(), guardDecisions(2));
-    assertInstanceOf(Partitioned.class, guardDecisions(41).get(0));
+    DeadNodes fresh = new DeadNodes(GRACE, Duration.ofMinutes(1));
+    fresh.nodesListed(List.of(up("master"), unknown("w1"), unknown("w2")), at(0));
+    assertEquals(List.of(), fresh.pass(at(1)).decisions(), "the Leases are not listed yet: w1 and w2 may be alive");
+    assertFalse(fresh.guard(at(1)).synced());
+    Map<String, LeaseView> all = new java.util.HashMap<>();
+    for (String n : List.of("master", "w1", "w2")) {
+      all.put(n, new LeaseView(at(0), Duration.ofSeconds(40)));
+    }
+    fresh.leasesListed(all);
+    assertEquals(List.of(), fresh.pass(at(2)).decisions());
+    assertInstanceOf(Partitioned.class, fresh.pass(at(41)).decisions().get(0));
   }
 
   @Test

@@ -156,6 +156,20 @@ class DaemonConfigSecretsTest {
   }
 
   @Test
+  void the_config_text_names_the_fencing_command_by_its_program_only() throws IOException {
+    DaemonConfig c = DaemonConfigLoader.load(vertx, file("""
+        deadNodes:
+          policy: manual
+          fencing:
+            command: [/usr/local/bin/fence-ipmi, "{node}", "--password=%s"]
+        """.formatted(SECRET)), Map.of()).await();
+    assertEquals(3, c.deadNodes().fencing().command().size());
+    String text = c.toString();
+    assertNoSecret(text);
+    assertTrue(text.contains("/usr/local/bin/fence-ipmi"), text);
+  }
+
+  @Test
   void a_token_given_both_as_a_value_and_as_a_file_or_a_file_that_cannot_be_read_stops_the_start() throws IOException {
     Path token = Files.writeString(dir.resolve("token"), SECRET);
     String both = failure(file("http:\n  apiTokenFile: \"" + token + "\"\n"),

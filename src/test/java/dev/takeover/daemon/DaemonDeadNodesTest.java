@@ -69,6 +69,7 @@ class DaemonDeadNodesTest {
         assertEquals(NODE, data.getString("node"));
         assertTrue(data.getString("reason").contains("Lease last renewed"), data.getString("reason"));
         assertTrue(data.getString("notReadySince") != null && data.getString("leaseRenewedAt") != null);
+        assertEquals("notify", data.getString("policy"), "the default policy: what Takeover does next");
         // Not before the grace: the simulator lets the Lease expire (2 s) and then marks the node Unknown (2.5 s
         // after the last renewal), as Kubernetes does (40 s, then 50 s); the daemon waits its grace on top, counted
         // from the Ready condition's time (whole seconds, as the API server writes it), which the event names.
@@ -79,6 +80,8 @@ class DaemonDeadNodesTest {
         Event nodeDown = awaitNodeEvent(k, "NodeDown");
         assertEquals("Warning", nodeDown.getType());
         assertTrue(nodeDown.getMessage().contains("default/mysql-0 (pvc-mysql-0 → pv1)"), nodeDown.getMessage());
+        assertTrue(nodeDown.getMessage().endsWith("Takeover changed nothing (deadNodes policy notify: detection only)"),
+            nodeDown.getMessage());
         Scrape s = Scrape.await(http, metrics, x -> x.has("takeover_stuck_statefulset_pods", "node", NODE),
             Duration.ofSeconds(10));
         assertEquals(1.0, s.value("takeover_stuck_statefulset_pods", "node", NODE), s.lines("takeover_stuck"));

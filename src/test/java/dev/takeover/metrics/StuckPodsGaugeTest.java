@@ -41,6 +41,22 @@ class StuckPodsGaugeTest {
   }
 
   @Test
+  void a_replica_that_stops_acting_drops_what_its_watch_last_said_to_zero() {
+    meters.onNodeEvent(event("node.down", "n2", 2));
+    meters.onNodeEvent(new JsonObject().put("type", "nodes.partitioned").put("node", "")
+        .put("data", new JsonObject().put("down", new JsonArray().add("n2").add("n3")).put("total", 3)));
+    Scrape before = Scrape.parse(registry.scrape());
+    assertEquals(2.0, before.value("takeover_stuck_statefulset_pods", "node", "n2"));
+    assertEquals(1.0, before.value("takeover_recovery_held"));
+
+    meters.actingStopped(); // deposed: the node may recover while another replica watches it
+    Scrape after = Scrape.parse(registry.scrape());
+    assertEquals(0.0, after.value("takeover_stuck_statefulset_pods", "node", "n2"), after.lines("takeover_"));
+    assertEquals(0.0, after.value("takeover_nodes_down"));
+    assertEquals(0.0, after.value("takeover_recovery_held"));
+  }
+
+  @Test
   void an_event_without_a_node_or_of_another_type_changes_nothing() {
     meters.onNodeEvent(new JsonObject().put("type", "node.down"));
     meters.onNodeEvent(event("node.exploded", "n2", 1));
