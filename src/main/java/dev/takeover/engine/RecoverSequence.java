@@ -141,6 +141,10 @@ final class RecoverSequence {
    * node's resourceVersion: a conflict (the node changed: its kubelet may be back) reads both again and decides again.
    */
   private Future<Node> taintNow(Run run, State s, int attempt) {
+    if (run.cancelled != null) {
+      // Asked to stop (cancelled, halted, or the node's Lease lost) while a conflict was read again: no taint.
+      return Future.failedFuture(new Run.Cancelled(run.cancelled, Step.TAINT));
+    }
     return parts.kube().nodes.lease(run.nodeName()).compose(lease -> parts.kube().nodes.get(run.nodeName())
         .compose(node -> {
           if (node == null) {
@@ -205,6 +209,11 @@ final class RecoverSequence {
         each.add(wait.gone(pod, gcDeadline).recover(late -> wait.lastLook().compose(x -> {
           if (wait.gone(pod).isComplete()) {
             return Future.succeededFuture();
+          }
+          if (run.cancelled != null) {
+            // A safe point: during pod GC's wait the run was cancelled or halted, or lost the node's Lease (another
+            // holder decides now). A force delete is a write: not one more.
+            return Future.failedFuture(new Run.Cancelled(run.cancelled, Step.TAINT));
           }
           // Read again before a force delete too: a node back during pod GC's wait keeps its pods.
           return stillDown(run).compose(y -> {
