@@ -56,6 +56,17 @@ public final class DeadNodeWatch extends VerticleBase {
   public static final String PARTITIONED = "nodes.partitioned";
   public static final String PARTITION_OVER = "nodes.partition-over";
   public static final String TAINT_REMOVED = "node.taint-removed";
+  /**
+   * In a node.down's data: true when an earlier leader told this down period already (see {@link ToldDown}); only
+   * this process's own followers of it take it, never people again.
+   */
+  public static final String RETOLD = "retold";
+
+  /** A node.down told before by an earlier leader: for the gauge and automatic recovery, not for people. */
+  public static boolean retold(JsonObject event) {
+    JsonObject data = event == null ? null : event.getJsonObject("data");
+    return data != null && data.getBoolean(RETOLD, false);
+  }
   /** Request/reply, local: what the partition guard sees now (for the metrics, and for whoever must not act). */
   public static final String GUARD = "takeover.node.guard";
   /** The engine re-reads the node and its Lease before it writes: a few API calls, each bounded by the client. */
@@ -76,6 +87,8 @@ public final class DeadNodeWatch extends VerticleBase {
    * never told in the wrong order, which would leave the gauge up and an automatic recovery due for a node that is back.
    */
   private final Map<String, Future<Void>> tellingDown = new HashMap<>();
+  /** What was told, on the state topic: a new leader tells no down period twice. */
+  private ToldDown told;
   /** Each node's labels, as the watch last saw them: its dead-node policy, told with node.down. */
   private final Map<String, Map<String, String>> labels = new HashMap<>();
 
@@ -97,6 +110,8 @@ public final class DeadNodeWatch extends VerticleBase {
     // A suspect without StatefulSet pods is listed again after a grace: it gets none while down, and this bounds
     // the pod lists of a node that stays dead for days.
     dead = new DeadNodes(grace, grace, recovery);
+    told = new ToldDown(vertx);
+    told.load().onSuccess(dead::toldBefore); // until then nothing is said down: it may have been said already
     vertx.eventBus().<JsonObject>localConsumer(GUARD, m -> {
       DeadNodes.Guard g = dead.guard(clock.instant());
       m.reply(new JsonObject().put("synced", g.synced()).put("down", new JsonArray(g.down())).put("total", g.total())
@@ -151,20 +166,25 @@ public final class DeadNodeWatch extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(ticker);
+    told.stop();
     watches.forEach(ListWatch::close);
     return Future.succeededFuture();
   }
 
   private void pass() {
+    told.flush();
     DeadNodes.Pass pass = dead.pass(clock.instant());
     for (DeadNodes.Decision d : pass.decisions()) {
-      if (d instanceof DeadNodes.Alive a) {
+      if (d instanceof DeadNodes.StillDown s) {
+        retell(s.down());
+      } else if (d instanceof DeadNodes.Alive a) {
         LOG.info("node {} is alive: {}", a.node(), a.reason());
       } else if (d instanceof DeadNodes.Recovered r) {
         tellingDown.getOrDefault(r.node(), Future.succeededFuture()).onComplete(x -> {
           LOG.info("node {} recovered: {}", r.node(), r.reason());
           publish(RECOVERED, r.node(), r.pods().stream().map(p -> new JsonObject().put("pod", p)).toList(),
               r.notReadySince(), r.leaseRenewedAt(), r.reason());
+          told.recovered(r.node());
         });
       } else if (d instanceof DeadNodes.Partitioned p) {
         LOG.warn("recovery held: {}", p.reason());
@@ -191,13 +211,13 @@ public final class DeadNodeWatch extends VerticleBase {
           stuck.stream().map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName()).toList(),
           clock.instant());
       if (down != null) {
-        Future<Void> told = claims(stuck).map(claims -> {
+        Future<Void> telling = claims(stuck).map(claims -> {
           LOG.warn("node {} is down: {}", node, down.reason());
-          publish(DOWN, node, claims, down.notReadySince(), down.leaseRenewedAt(), down.reason());
+          told.down(node, publish(DOWN, node, claims, down.notReadySince(), down.leaseRenewedAt(), down.reason()));
           return null;
         });
-        tellingDown.put(node, told);
-        told.onComplete(x -> tellingDown.remove(node, told));
+        tellingDown.put(node, telling);
+        telling.onComplete(x -> tellingDown.remove(node, telling));
       }
     });
   }
@@ -264,8 +284,25 @@ public final class DeadNodeWatch extends VerticleBase {
     return Future.all(all).transform(ar -> Future.succeededFuture(all.stream().map(Future::result).toList()));
   }
 
-  private void publish(String type, String node, List<JsonObject> pods, Instant notReadySince, Instant leaseRenewedAt,
-                       String reason) {
+  /**
+   * A down period an earlier leader told, still going on: told again on this process's bus only, marked
+   * {@code "retold": true}, for the parts that follow it here (the gauge, automatic recovery); the subscribers that
+   * tell people or other systems (Kubernetes Events, Slack, CloudEvents) pass it by: they were told.
+   */
+  private void retell(DeadNodes.Down d) {
+    JsonObject data = told.data(d.node());
+    LOG.info("node {} is still down, as told before (not told again): {}", d.node(), d.reason());
+    vertx.eventBus().publish(ADDRESS, new JsonObject().put("type", DOWN).put("node", d.node())
+        .put("time", clock.instant().toString()).put("data", (data == null ? new JsonObject()
+            .put("pods", new JsonArray(d.pods().stream().map(p -> new JsonObject().put("pod", p)).toList()))
+            .put("notReadySince", d.notReadySince() == null ? null : d.notReadySince().toString())
+            .put("leaseRenewedAt", d.leaseRenewedAt() == null ? null : d.leaseRenewedAt().toString())
+            .put("reason", d.reason()) : data.copy()).put(RETOLD, true)));
+  }
+
+  /** The event's data. */
+  private JsonObject publish(String type, String node, List<JsonObject> pods, Instant notReadySince,
+                             Instant leaseRenewedAt, String reason) {
     JsonObject data = new JsonObject().put("pods", new JsonArray(new ArrayList<>(pods)))
         .put("notReadySince", notReadySince == null ? null : notReadySince.toString())
         .put("leaseRenewedAt", leaseRenewedAt == null ? null : leaseRenewedAt.toString())
@@ -277,5 +314,6 @@ public final class DeadNodeWatch extends VerticleBase {
     }
     vertx.eventBus().publish(ADDRESS, new JsonObject().put("type", type).put("node", node)
         .put("time", clock.instant().toString()).put("data", data));
+    return data;
   }
 }

@@ -73,7 +73,8 @@ public final class DeadNodes {
     }
   }
 
-  public sealed interface Decision permits Down, Recovered, Alive, Partitioned, PartitionOver, EndOutOfService {
+  public sealed interface Decision permits Down, StillDown, Recovered, Alive, Partitioned, PartitionOver,
+      EndOutOfService {
     /** The node it is about; "" for one about all of them. */
     String node();
   }
@@ -81,6 +82,17 @@ public final class DeadNodes {
   /** The node is down with these StatefulSet pods (namespace/name) stuck on it. */
   public record Down(String node, Instant notReadySince, Instant leaseRenewedAt, String reason, List<String> pods)
       implements Decision {}
+
+  /**
+   * A down period told before this process watched (by an earlier leader, as the state topic keeps it), and still
+   * going on: not to be told to people again, only to this process's own followers of it (its gauge, automatic
+   * recovery).
+   */
+  public record StillDown(Down down) implements Decision {
+    public String node() {
+      return down.node();
+    }
+  }
 
   /** A node reported down is Ready again (or gone). */
   public record Recovered(String node, Instant notReadySince, Instant leaseRenewedAt, String reason, List<String> pods)
@@ -132,6 +144,8 @@ public final class DeadNodes {
   private final NodeGuards guards;
   private boolean nodesSynced;
   private boolean leasesSynced;
+  /** The down periods told before this process watched, until a pass can judge them; null until they are known. */
+  private Map<String, Down> toldBefore;
 
   /**
    * @param recheckWithoutPods how long a suspect found without StatefulSet pods is left before its pods are listed
@@ -188,6 +202,15 @@ public final class DeadNodes {
     leasesSynced = true;
   }
 
+  /**
+   * The down periods told before this process watched (by node), as the state topic keeps them. Until this is called
+   * no node is said down: one told already would be told again. Each is judged at the first pass after the nodes
+   * and the Leases are listed: still down ({@link StillDown}), or recovered meanwhile ({@link Recovered}).
+   */
+  public void toldBefore(Map<String, Down> told) {
+    toldBefore = new TreeMap<>(told);
+  }
+
   /** Looks at every node now: decisions that need no pods, and the suspects whose pods are to be listed. */
   public Pass pass(Instant now) {
     List<Decision> decisions = new ArrayList<>();
@@ -196,6 +219,12 @@ public final class DeadNodes {
     }
     decisions.addAll(guards.outOfService(nodes.values(), leases, now));
     List<String> suspects = new ArrayList<>();
+    if (toldBefore == null) {
+      return new Pass(decisions, suspects);
+    }
+    if (nodesSynced && leasesSynced && !toldBefore.isEmpty()) {
+      decisions.addAll(judgeToldBefore(now));
+    }
     for (Map.Entry<String, Down> d : new ArrayList<>(down.entrySet())) {
       NodeView v = nodes.get(d.getKey());
       if (v == null || v.ready()) {
@@ -212,7 +241,7 @@ public final class DeadNodes {
       // list that keeps failing, e.g. forbidden, leaves detection silent and the watch's health says why).
       String name = v.name();
       Instant since = notReadySince(v);
-      if (!v.silent() || since == null || down.containsKey(name) || v.maintenance()
+      if (!v.silent() || since == null || down.containsKey(name) || toldBefore.containsKey(name) || v.maintenance()
           || !pastGrace(since, now)) {
         continue;
       }
@@ -235,6 +264,29 @@ public final class DeadNodes {
     return new Pass(decisions, suspects);
   }
 
+  /** Each down period told before: still going on, or over (the node came back, went again, or was removed). */
+  private List<Decision> judgeToldBefore(Instant now) {
+    List<Decision> decisions = new ArrayList<>();
+    for (Down d : toldBefore.values()) {
+      NodeView v = nodes.get(d.node());
+      LeaseView lease = leases.get(d.node());
+      Instant renewed = lease == null ? null : lease.renewTime();
+      Instant since = v == null ? null : notReadySince(v);
+      String over = v == null ? "the node was removed from the cluster while no replica watched it (its pods go with it)"
+          : v.ready() ? "Ready again: it came back while no replica watched it (not Ready since " + d.notReadySince() + ")"
+          : d.notReadySince() != null && !d.notReadySince().equals(since) ? "it was Ready again while no replica watched it; "
+          + "not Ready again since " + since + ", a down period of its own" : null;
+      if (over != null) {
+        decisions.add(new Recovered(d.node(), d.notReadySince(), renewed, over, d.pods()));
+      } else {
+        down.put(d.node(), d);
+        decisions.add(new StillDown(d));
+      }
+    }
+    toldBefore.clear();
+    return decisions;
+  }
+
   /**
    * The StatefulSet pods (namespace/name) a suspect has, as listed: down if it still is a suspect and has some.
    * Returns null when nothing is to be said.
@@ -246,6 +298,7 @@ public final class DeadNodes {
     LeaseView lease = leases.get(node);
     // Re-checked: the node may have come back, or its Lease been renewed, while its pods were being listed.
     if (v == null || !v.silent() || since == null || v.maintenance() || down.containsKey(node)
+        || toldBefore != null && toldBefore.containsKey(node)
         || !pastGrace(since, now) || (lease != null && lease.renewedAt(now))) {
       return null;
     }

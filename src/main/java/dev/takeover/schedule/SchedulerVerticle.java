@@ -80,9 +80,11 @@ public final class SchedulerVerticle extends VerticleBase {
     }
     store = new StateStore(vertx, config, leads);
     // Fence first, then read: whatever a deposed leader writes after this is aborted, never read, never last.
-    return store.open().compose(v -> store.load()).compose(records -> {
+    return store.open().compose(v -> store.load()).compose(loaded -> {
       int restored = 0;
-      for (JsonObject r : records) {
+      // Its consumers answer the dead-node watch from now on, and go with this verticle.
+      new NodesDown(vertx, store, loaded.nodesDown());
+      for (JsonObject r : loaded.tickets()) {
         try {
           schedule.restore(TicketEntry.fromJson(r, StoredTickets::fromJson));
           restored++;
@@ -90,7 +92,8 @@ public final class SchedulerVerticle extends VerticleBase {
           LOG.warn("state record skipped, it is not a ticket: {}", e.getMessage());
         }
       }
-      LOG.info("schedule rebuilt from the state topic: {} tickets", restored);
+      LOG.info("schedule rebuilt from the state topic: {} tickets, {} node(s) told down", restored,
+          loaded.nodesDown().size());
       return refreshCordoned();
     }).compose(v -> {
       vertx.eventBus().<JsonObject>consumer(EventStream.ADDRESS, msg -> onEngineEvent(msg.body()));

@@ -111,15 +111,39 @@ final class StateStore {
     return opened;
   }
 
-  /** Every ticket's last state, in the order they were first recorded (by key). */
-  Future<List<JsonObject>> load() {
+  /**
+   * The key prefix of the records that are not tickets but nodes the dead-node watch told down ({@link NodesDown}):
+   * a ticket id starts with a letter or a digit, never with '#', so the two never share a key.
+   */
+  static final String NODE_DOWN = "#node-down/";
+
+  /** What the topic holds: every ticket's last state (in the order first recorded), and the nodes told down. */
+  record Loaded(List<JsonObject> tickets, Map<String, JsonObject> nodesDown) {}
+
+  /** Every ticket's last state, in the order they were first recorded (by key), and the nodes told down. */
+  Future<Loaded> load() {
     Map<String, JsonObject> state = new LinkedHashMap<>();
-    StateReader reader = new StateReader(vertx, config, (id, value) -> put(state, id, value));
-    return reader.read(false).map(v -> List.copyOf(state.values())).eventually(reader::close);
+    Map<String, JsonObject> nodes = new LinkedHashMap<>();
+    StateReader reader = new StateReader(vertx, config, (id, value) -> {
+      if (id != null && id.startsWith(NODE_DOWN)) {
+        putAny(nodes, id.substring(NODE_DOWN.length()), value);
+      } else {
+        put(state, id, value);
+      }
+    });
+    return reader.read(false).map(v -> new Loaded(List.copyOf(state.values()), Map.copyOf(nodes)))
+        .eventually(reader::close);
   }
 
-  /** One record read back: a ticket's state replaces the last one, a tombstone removes it. */
+  /** One record read back: a ticket's state replaces the last one, a tombstone removes it; not a ticket: skipped. */
   static void put(Map<String, JsonObject> state, String id, String value) {
+    if (id != null && id.startsWith("#")) {
+      return;
+    }
+    putAny(state, id, value);
+  }
+
+  private static void putAny(Map<String, JsonObject> state, String id, String value) {
     if (value == null) {
       state.remove(id);
       return;

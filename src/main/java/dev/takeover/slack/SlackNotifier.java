@@ -111,6 +111,9 @@ public final class SlackNotifier extends VerticleBase {
   }
 
   private void onNodeEvent(Message<JsonObject> m) {
+    if (dev.takeover.cluster.DeadNodeWatch.retold(m.body())) {
+      return; // an earlier leader told the channel of this down period
+    }
     try {
       JsonObject message = NodeMessages.forEvent(m.body());
       if (message != null) {

@@ -153,6 +153,9 @@ public final class CloudEventsPublisher extends VerticleBase {
    * retried as the tickets' events are.
    */
   private void onNodeEvent(Message<JsonObject> message) {
+    if (dev.takeover.cluster.DeadNodeWatch.retold(message.body())) {
+      return; // an earlier leader published this down period
+    }
     String node;
     byte[] value;
     try {

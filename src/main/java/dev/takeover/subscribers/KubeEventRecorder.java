@@ -70,8 +70,8 @@ public final class KubeEventRecorder implements AutoCloseable {
     String node = e.getString("node", "");
     String type = e.getString("type", "");
     JsonObject data = e.getJsonObject("data", new JsonObject());
-    if (node.isEmpty()) {
-      return;
+    if (node.isEmpty() || dev.takeover.cluster.DeadNodeWatch.retold(e)) {
+      return; // a down period an earlier leader told: its Event is there
     }
     if (dev.takeover.cluster.DeadNodeWatch.TAINT_REMOVED.equals(type)) {
       record(node, "OutOfServiceRemoved", "Out-of-service taint removed (recover ticket " + data.getString("ticket")

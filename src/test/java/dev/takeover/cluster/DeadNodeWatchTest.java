@@ -5,6 +5,7 @@ import dev.takeover.daemon.EngineVerticle;
 import dev.takeover.engine.NodeRecord;
 import dev.takeover.engine.events.EventStream;
 import dev.takeover.kube.Kube;
+import dev.takeover.schedule.NodesDown;
 import dev.takeover.sim.Await;
 import dev.takeover.sim.Seed;
 import dev.takeover.sim.SimTiming;
@@ -50,6 +51,8 @@ class DeadNodeWatchTest {
   Kube kube;
   KubeEventRecorder recorder;
   final List<JsonObject> events = new CopyOnWriteArrayList<>();
+  /** What was told, as the leader's scheduler keeps it on the state topic (schedule.NodesDown answers the same). */
+  final Map<String, JsonObject> toldState = new java.util.concurrent.ConcurrentHashMap<>();
 
   @BeforeEach
   void start() {
@@ -58,6 +61,17 @@ class DeadNodeWatchTest {
     vertx = Vertx.vertx();
     kube = Kube.connect(vertx, k.getConfiguration(), 4, "dead-node-watch-test");
     vertx.eventBus().<JsonObject>consumer(DeadNodeWatch.ADDRESS, m -> events.add(m.body()));
+    vertx.eventBus().<JsonObject>localConsumer(NodesDown.ALL, m -> m.reply(new JsonObject().put("nodes",
+        new JsonObject(new java.util.HashMap<>(toldState)))));
+    vertx.eventBus().<JsonObject>localConsumer(NodesDown.TOLD, m -> {
+      JsonObject data = m.body().getJsonObject("data");
+      if (data == null) {
+        toldState.remove(m.body().getString("node"));
+      } else {
+        toldState.put(m.body().getString("node"), data);
+      }
+      m.reply(new JsonObject());
+    });
     recorder = new KubeEventRecorder(kube, new EventStream(vertx)).nodeEventsOn(vertx);
   }
 
@@ -166,6 +180,58 @@ class DeadNodeWatchTest {
     awaitNodeEvent("kube-master", "OutOfServiceRemoved");
   }
 
+  @Test
+  void a_down_period_an_earlier_leader_told_is_not_told_again_but_its_end_is() throws Exception {
+    cluster.stopNode("kube-node02");
+    Await.await("kube-node02 not Ready", Duration.ofSeconds(15), () -> notReadySince("kube-node02") != null);
+    toldState.put("kube-node02", told(notReadySince("kube-node02")));
+    deployWatch();
+
+    JsonObject retold = awaitOne(DeadNodeWatch.DOWN, Duration.ofSeconds(15));
+    assertTrue(DeadNodeWatch.retold(retold), "for this process's gauge and automatic recovery only: " + retold);
+    assertEquals("pvc-mysql-0", retold.getJsonObject("data").getJsonArray("pods").getJsonObject(0)
+        .getJsonArray("claims").getJsonObject(0).getString("claim"), "what was told, as it was told");
+
+    cluster.startNode("kube-node02");
+    JsonObject back = awaitOne(DeadNodeWatch.RECOVERED, Duration.ofSeconds(15));
+    assertTrue(back.getJsonObject("data").getString("reason").startsWith("Ready again after"), back.encode());
+    awaitNodeEvent("kube-node02", "NodeRecovered");
+    // The recorder writes in order: a NodeDown for the retold event would be there before the NodeRecovered.
+    assertNull(nodeEvent("kube-node02", "NodeDown"), "told again to people");
+    assertEquals(1, ofType(DeadNodeWatch.DOWN).size());
+    Await.await("the end recorded on the state topic", Duration.ofSeconds(5), toldState::isEmpty);
+  }
+
+  @Test
+  void a_node_that_came_back_while_no_replica_watched_it_is_told_recovered_by_the_next() throws Exception {
+    toldState.put("kube-node02", told(java.time.Instant.parse("2026-12-01T08:00:00Z")));
+    deployWatch();
+
+    JsonObject back = awaitOne(DeadNodeWatch.RECOVERED, Duration.ofSeconds(15));
+    assertEquals("kube-node02", back.getString("node"));
+    assertTrue(back.getJsonObject("data").getString("reason").contains("came back while no replica watched it"),
+        back.encode());
+    assertEquals(new JsonArray().add(new JsonObject().put("pod", "default/mysql-0")),
+        back.getJsonObject("data").getJsonArray("pods"));
+    awaitNodeEvent("kube-node02", "NodeRecovered");
+    Await.await("the end recorded on the state topic", Duration.ofSeconds(5), toldState::isEmpty);
+    assertEquals(List.of(), ofType(DeadNodeWatch.DOWN));
+  }
+
+  /** What a node.down said of kube-node02 (mysql-0 stuck there), not Ready since {@code since}. */
+  static JsonObject told(java.time.Instant since) {
+    return new JsonObject().put("pods", new JsonArray().add(new JsonObject().put("pod", "default/mysql-0")
+            .put("claims", new JsonArray().add(new JsonObject().put("claim", "pvc-mysql-0").put("volume", "pv1")))))
+        .put("notReadySince", since.toString()).put("leaseRenewedAt", since.minusSeconds(3).toString())
+        .put("reason", "Ready Unknown (NodeStatusUnknown) since " + since).put("policy", "notify");
+  }
+
+  java.time.Instant notReadySince(String node) {
+    return k.nodes().withName(node).get().getStatus().getConditions().stream()
+        .filter(c -> "Ready".equals(c.getType()) && !"True".equals(c.getStatus()))
+        .map(c -> java.time.Instant.parse(c.getLastTransitionTime())).findFirst().orElse(null);
+  }
+
   void mark(String node, String ticket) {
     k.nodes().withName(node).patch(PatchContext.of(PatchType.JSON_MERGE),
         "{\"metadata\":{\"annotations\":{\"" + NodeRecord.OUT_OF_SERVICE + "\":\"" + ticket + "\"}}}");
@@ -173,12 +239,13 @@ class DeadNodeWatchTest {
 
   Event awaitNodeEvent(String node, String reason) {
     Event[] found = new Event[1];
-    Await.await(reason + " Event on " + node, Duration.ofSeconds(10), () -> {
-      found[0] = k.v1().events().inNamespace("default").list().getItems().stream()
-          .filter(ev -> reason.equals(ev.getReason()) && node.equals(ev.getInvolvedObject().getName()))
-          .findFirst().orElse(null);
-      return found[0] != null;
-    });
+    Await.await(reason + " Event on " + node, Duration.ofSeconds(10), () -> (found[0] = nodeEvent(node, reason)) != null);
     return found[0];
+  }
+
+  Event nodeEvent(String node, String reason) {
+    return k.v1().events().inNamespace("default").list().getItems().stream()
+        .filter(ev -> reason.equals(ev.getReason()) && node.equals(ev.getInvolvedObject().getName()))
+        .findFirst().orElse(null);
   }
 }

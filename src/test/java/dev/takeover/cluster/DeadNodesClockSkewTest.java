@@ -31,6 +31,7 @@ class DeadNodesClockSkewTest {
 
   DeadNodesClockSkewTest() {
     dead.leasesListed(java.util.Map.of());
+    dead.toldBefore(java.util.Map.of());
   }
 
   static Instant at(long seconds) {

@@ -36,6 +36,7 @@ class DeadNodesTest {
 
   DeadNodesTest() {
     dead.leasesListed(Map.of()); // listed, none yet: each test adds the Leases it needs
+    dead.toldBefore(Map.of()); // nothing told before this process
   }
 
   static Instant at(long seconds) {
@@ -77,6 +78,7 @@ class DeadNodesTest {
   @Test
   void no_node_is_judged_before_the_leases_are_listed_for_its_kubelet_may_be_renewing_one() {
     DeadNodes fresh = new DeadNodes(GRACE, Duration.ofMinutes(1));
+    fresh.toldBefore(Map.of());
     fresh.node(new NodeView("n2", false, at(0), "Ready Unknown (NodeStatusUnknown)", false), at(0));
     assertEquals(new Pass(List.of(), List.of()), fresh.pass(at(400)), "the Leases are not listed yet");
     fresh.leasesListed(Map.of("n2", new LeaseView(at(395), Duration.ofSeconds(40))));

@@ -49,7 +49,7 @@ class StateFencingTest {
 
   Map<String, String> read() throws Exception {
     StateStore reader = new StateStore(vertx, config);
-    List<JsonObject> all = await(reader.load());
+    List<JsonObject> all = await(reader.load()).tickets();
     return all.stream().collect(java.util.stream.Collectors.toMap(j -> j.getString("id"), j -> j.getString("state")));
   }
 

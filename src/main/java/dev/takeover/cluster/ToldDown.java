@@ -1,0 +1,138 @@
+package dev.takeover.cluster;
+
+import dev.takeover.schedule.NodesDown;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the dead-node watch told, kept on the state topic by the scheduler ({@link NodesDown}): read once at start,
+ * so that a new leader (after a failover, a rolling update, a restart) tells no down period twice and tells
+ * node.recovered for one that ended meanwhile; written as node.down and node.recovered are told. A write that fails
+ * is kept (the last word per node) and tried again at the next {@link #flush()}.
+ */
+final class ToldDown {
+  private static final Logger LOG = LoggerFactory.getLogger(ToldDown.class);
+  private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(5_000);
+  /**
+   * How long detection waits for the state at start: the scheduler reads the topic first. Past it (Kafka away), it
+   * goes on without: a node still down is told again, rather than a node going down not told at all.
+   */
+  static final Duration WAIT_FOR_STATE = Duration.ofMinutes(2);
+  private static final JsonObject RECOVERED = new JsonObject();
+
+  private final Vertx vertx;
+  /** The data of the node.down told for each node still down: told again, to this process only, after a failover. */
+  private final Map<String, JsonObject> told = new HashMap<>();
+  /** Words not yet on the state topic, by node: the data told down, or {@link #RECOVERED}. */
+  private final Map<String, JsonObject> unrecorded = new LinkedHashMap<>();
+  private final Set<String> writing = new HashSet<>();
+  private boolean stopped;
+
+  ToldDown(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** The down periods told before, by node; asked until the scheduler answers, or with none after the wait. */
+  Future<Map<String, DeadNodes.Down>> load() {
+    Promise<Map<String, DeadNodes.Down>> loaded = Promise.promise();
+    ask(loaded, System.nanoTime() + WAIT_FOR_STATE.toNanos());
+    return loaded.future();
+  }
+
+  private void ask(Promise<Map<String, DeadNodes.Down>> loaded, long giveUpAt) {
+    vertx.eventBus().<JsonObject>request(NodesDown.ALL, new JsonObject(), ASK).onComplete(ar -> {
+      if (stopped) {
+        return;
+      }
+      if (ar.succeeded()) {
+        Map<String, DeadNodes.Down> downs = new HashMap<>();
+        JsonObject nodes = ar.result().body().getJsonObject("nodes", new JsonObject());
+        for (String node : nodes.fieldNames()) {
+          try {
+            JsonObject data = nodes.getJsonObject(node);
+            downs.put(node, readBack(node, data));
+            told.put(node, data);
+          } catch (RuntimeException bad) {
+            LOG.warn("what was told of node {} cannot be read back ({}): it is told again if still down", node,
+                bad.toString());
+          }
+        }
+        LOG.info("{} down period(s) told before: {}", downs.size(), downs.keySet());
+        loaded.complete(downs);
+      } else if (System.nanoTime() - giveUpAt >= 0) {
+        LOG.warn("what was told of dead nodes before is not known ({}): going on without it; a node still down is "
+            + "told again", ar.cause().getMessage());
+        loaded.complete(Map.of());
+      } else {
+        vertx.setTimer(1_000, t -> ask(loaded, giveUpAt));
+      }
+    });
+  }
+
+  /** The data of a node.down told before for this node, or null. */
+  JsonObject data(String node) {
+    return told.get(node);
+  }
+
+  void down(String node, JsonObject data) {
+    told.put(node, data);
+    unrecorded.put(node, data);
+    flush();
+  }
+
+  void recovered(String node) {
+    told.remove(node);
+    unrecorded.put(node, RECOVERED);
+    flush();
+  }
+
+  /** Writes what is not on the state topic yet, one write per node at a time. */
+  void flush() {
+    for (Map.Entry<String, JsonObject> e : List.copyOf(unrecorded.entrySet())) {
+      String node = e.getKey();
+      JsonObject word = e.getValue();
+      if (stopped || !writing.add(node)) {
+        continue;
+      }
+      vertx.eventBus().<JsonObject>request(NodesDown.TOLD, new JsonObject().put("node", node)
+          .put("data", word == RECOVERED ? null : word), ASK).onComplete(ar -> {
+            writing.remove(node);
+            if (ar.succeeded()) {
+              unrecorded.remove(node, word); // unless a newer word came meanwhile
+            } else {
+              LOG.debug("node {}: not recorded on the state topic yet: {}", node, ar.cause().getMessage());
+            }
+          });
+    }
+  }
+
+  void stop() {
+    stopped = true;
+  }
+
+  /** A node.down's data read back: when it went, its Lease's last renewal, why, and its pods. */
+  static DeadNodes.Down readBack(String node, JsonObject data) {
+    List<String> pods = data.getJsonArray("pods").stream().filter(p -> p instanceof JsonObject)
+        .map(p -> ((JsonObject) p).getString("pod")).toList();
+    return new DeadNodes.Down(node, instant(data.getString("notReadySince")), instant(data.getString("leaseRenewedAt")),
+        data.getString("reason", ""), pods);
+  }
+
+  private static Instant instant(String text) {
+    return text == null ? null : Instant.parse(text);
+  }
+}
