@@ -31,27 +31,67 @@ import java.util.Map;
  * however often it is reported (a restarted daemon reports it again: the scheduler knows the id, a duplicate).
  * While more than {@code deadNodes.maxDownShare} of the nodes are down, nothing is asked; what was due is asked when
  * the partition is over, if the node is still down then.
+ *
+ * <p>Asking (reading the node's labels, publishing the ticket) that fails is tried again with a backoff (5 s doubling
+ * to 1 min, never more than recoverAfter): a node reported down is not reported again by the same process, so
+ * nothing else would ask. A down period gets at most {@value #MOST_ATTEMPTS} tickets: a node whose tickets keep
+ * failing (a kubelet back but never Ready, every ticket refused because its Lease was renewed) is then left to the
+ * operator, said once, until it is down again.
  */
 public final class AutomaticRecovery extends VerticleBase {
   public static final String SOURCE = RecoverDecision.AUTOMATIC_SOURCE;
+  /** Tickets per down period, the first included. */
+  public static final int MOST_ATTEMPTS = 5;
+  static final Duration FIRST_ASK_RETRY = Duration.ofSeconds(5);
+  static final Duration LAST_ASK_RETRY = Duration.ofMinutes(1);
   private static final Logger LOG = LoggerFactory.getLogger(AutomaticRecovery.class);
 
   private final Kube kube;
   private final RecoveryConfig config;
   private final TicketPublisher publisher;
   private final Clock clock;
-  /** Nodes down, by name: the timer that will ask for their recovery, and the ticket it will publish. */
-  private final Map<String, Due> due = new HashMap<>();
+  /** Nodes down, by name: where the recovery of each down period stands. */
+  private final Map<String, Period> due = new HashMap<>();
   private boolean partitioned;
   private MessageConsumer<JsonObject> consumer;
   private MessageConsumer<JsonObject> outcomes;
 
+  private enum State {
+    /** A timer will ask: recoverAfter, the wait after a failed ticket, or the backoff after a failed ask. */
+    WAITING,
+    /** Fell due during a partition: asked when it is over. */
+    HELD,
+    /** The node is being read and the ticket published. */
+    ASKING,
+    /** The ticket is on the topic: its outcome decides what follows. */
+    ASKED,
+    /** Nothing more in this down period: not automatic by its labels, gone, or every attempt failed. */
+    DONE
+  }
+
   /**
-   * @param timer       the pending timer, or -1 once fallen due
-   * @param silentSince when the node went silent: with the attempt, the ticket's id
-   * @param attempt     1 for the first ticket of the down period, then one more after each that failed
+   * One node's down period, from its node.down to its node.recovered. Compared by identity: an answer that comes
+   * back for a period that was cancelled or replaced meanwhile changes nothing.
    */
-  private record Due(long timer, Ticket ticket, Instant silentSince, String why, int attempt) {}
+  private static final class Period {
+    final String node;
+    final Instant silentSince;
+    final String why;
+    /** 1 for the first ticket of the down period, then one more after each that failed. */
+    int attempt = 1;
+    Ticket ticket;
+    State state = State.WAITING;
+    long timer = -1;
+    /** Asks of this attempt that failed in a row: the backoff's exponent. */
+    int askFailures;
+
+    Period(String node, Instant silentSince, String why, Ticket ticket) {
+      this.node = node;
+      this.silentSince = silentSince;
+      this.why = why;
+      this.ticket = ticket;
+    }
+  }
 
   /** @param publisher its own: closed when it stops */
   public AutomaticRecovery(Kube kube, RecoveryConfig config, TicketPublisher publisher, Clock clock) {
@@ -70,7 +110,7 @@ public final class AutomaticRecovery extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    due.values().forEach(d -> vertx.cancelTimer(d.timer()));
+    due.values().forEach(p -> vertx.cancelTimer(p.timer));
     return Future.join(consumer == null ? Future.succeededFuture() : consumer.unregister(),
         outcomes == null ? Future.succeededFuture() : outcomes.unregister()).eventually(publisher::close);
   }
@@ -80,16 +120,16 @@ public final class AutomaticRecovery extends VerticleBase {
     switch (e.getString("type", "")) {
       case DeadNodeWatch.DOWN -> down(node, e.getJsonObject("data", new JsonObject()));
       case DeadNodeWatch.RECOVERED -> {
-        Due d = due.remove(node);
-        if (d != null) {
-          vertx.cancelTimer(d.timer());
+        Period p = due.remove(node);
+        if (p != null) {
+          vertx.cancelTimer(p.timer);
         }
       }
-      case "nodes.partitioned" -> partitioned = true;
-      case "nodes.partition-over" -> {
+      case DeadNodeWatch.PARTITIONED -> partitioned = true;
+      case DeadNodeWatch.PARTITION_OVER -> {
         partitioned = false;
         // What fell due during the partition is asked now; the engine re-reads the node before acting.
-        due.values().stream().filter(d -> d.timer() < 0).toList().forEach(d -> ask(d.ticket()));
+        due.values().stream().filter(p -> p.state == State.HELD).toList().forEach(this::ask);
       }
       default -> { }
     }
@@ -104,21 +144,22 @@ public final class AutomaticRecovery extends VerticleBase {
       return;
     }
     String why = data.getString("reason", "");
-    Ticket ticket = ticket(node, silentSince, why, config.recoverAfter(), 1);
-    long wait = Math.max(1, Duration.between(clock.instant(), silentSince.plus(config.recoverAfter())).toMillis());
-    due.put(node, new Due(vertx.setTimer(wait, t -> fire(node)), ticket, silentSince, why, 1));
+    Period p = new Period(node, silentSince, why, ticket(node, silentSince, why, config.recoverAfter(), 1));
+    due.put(node, p);
+    wait(p, Duration.between(clock.instant(), silentSince.plus(config.recoverAfter())).toMillis());
   }
 
   /**
    * What became of a ticket of ours. One that failed (a fencing hook down, a refusal because the node was briefly
    * heard) is not the end of the node's recovery while it is still down: the next attempt, a ticket of its own, is
-   * asked after recoverAfter. A ticket the scheduler already knows (a restarted daemon asking again) and that failed
-   * is followed at once by the next attempt: the wait was served before the restart.
+   * asked after recoverAfter, up to {@value #MOST_ATTEMPTS} tickets. A ticket the scheduler already knows (a
+   * restarted daemon asking again) and that failed is followed at once by the next attempt: the wait was served
+   * before the restart, and it counts against the same bound.
    */
   private void onTicketEvent(JsonObject e) {
     String node = e.getString("node", "");
-    Due d = due.get(node);
-    if (d == null || !d.ticket().id().equals(e.getString("ticket"))) {
+    Period p = due.get(node);
+    if (p == null || p.state == State.DONE || !p.ticket.id().equals(e.getString("ticket"))) {
       return;
     }
     String type = e.getString("type", "");
@@ -128,30 +169,52 @@ public final class AutomaticRecovery extends VerticleBase {
     if (!failedNow && !failedBefore) {
       return;
     }
-    int next = d.attempt() + 1;
-    Ticket retry = ticket(node, d.silentSince(), d.why(), config.recoverAfter(), next);
-    long wait = failedBefore ? 1 : Math.max(1, config.recoverAfter().toMillis());
+    String reason = data.getString("reason", data.getString("state", ""));
+    vertx.cancelTimer(p.timer);
+    if (p.attempt >= MOST_ATTEMPTS) {
+      p.state = State.DONE;
+      p.timer = -1;
+      dev.takeover.logs.RunKeys.of(e).during(() -> LOG.warn("automatic recovery of {} given up: {} tickets of its "
+          + "down period (silent since {}) failed, the last {} ({}); no more is asked until it is down again: if it "
+          + "is off, recover it by hand", node, p.attempt, p.silentSince, p.ticket.id(), reason));
+      return;
+    }
+    String failed = p.ticket.id();
+    p.attempt++;
+    p.ticket = ticket(node, p.silentSince, p.why, config.recoverAfter(), p.attempt);
+    p.askFailures = 0;
+    long wait = failedBefore ? 1 : config.recoverAfter().toMillis();
     dev.takeover.logs.RunKeys.of(e).during(() -> LOG.warn("automatic recovery of {}: ticket {} failed ({}); attempt {} "
-        + "in {} s", node, d.ticket().id(), data.getString("reason", data.getString("state", "")), next, wait / 1000));
-    due.put(node, new Due(vertx.setTimer(wait, t -> fire(node)), retry, d.silentSince(), d.why(), next));
+        + "of {} in {} s", node, failed, reason, p.attempt, MOST_ATTEMPTS, wait / 1000));
+    wait(p, wait);
   }
 
-  private void fire(String node) {
-    Due d = due.get(node);
-    if (d == null) {
+  private void wait(Period p, long millis) {
+    p.state = State.WAITING;
+    p.timer = vertx.setTimer(Math.max(1, millis), t -> fire(p));
+  }
+
+  private void fire(Period p) {
+    if (due.get(p.node) != p || p.state != State.WAITING) {
       return;
     }
-    due.put(node, new Due(-1, d.ticket(), d.silentSince(), d.why(), d.attempt())); // asked now, or after a partition
+    p.timer = -1;
     if (partitioned) {
+      p.state = State.HELD;
       LOG.warn("{} is due for automatic recovery, but too many nodes are down (deadNodes.maxDownShare): held",
-          node);
+          p.node);
       return;
     }
-    ask(d.ticket());
+    ask(p);
   }
 
-  /** Publishes the ticket if the node's policy is automatic now (labels read fresh: a policy is by label). */
-  private void ask(Ticket t) {
+  /**
+   * Publishes the ticket if the node's policy is automatic now (labels read fresh: a policy is by label). Either
+   * failing is asked again after a backoff, the same ticket: one that reached the topic after all is a duplicate.
+   */
+  private void ask(Period p) {
+    p.state = State.ASKING;
+    Ticket t = p.ticket;
     kube.nodes.get(t.node()).compose(n -> {
       if (n == null || config.policyOf(n.getMetadata().getLabels()) != RecoveryConfig.Policy.AUTOMATIC) {
         return Future.succeededFuture(false);
@@ -159,13 +222,35 @@ public final class AutomaticRecovery extends VerticleBase {
       byte[] json = TicketJson.toJson(t).encode().getBytes(StandardCharsets.UTF_8);
       return publisher.publish(t.node(), json, SOURCE).map(true);
     }).onComplete(ar -> {
+      if (due.get(p.node) != p || p.state != State.ASKING || p.ticket != t) {
+        return; // recovered, or its outcome already came (a ticket told failed before the broker's ack)
+      }
       if (ar.failed()) {
-        // Asked again at the next report of the node (a restart, or the detector's next down period).
-        LOG.warn("automatic recovery of {} not asked: {}", t.node(), ar.cause().getMessage());
+        p.askFailures++;
+        long backoff = askBackoff(p.askFailures, config.recoverAfter()).toMillis();
+        LOG.warn("automatic recovery of {} not asked: {}; asked again in {} s", t.node(), ar.cause().getMessage(),
+            backoff / 1000.0);
+        wait(p, backoff);
       } else if (ar.result()) {
+        p.state = State.ASKED;
+        p.askFailures = 0;
         LOG.info("automatic recovery of {} asked: ticket {}", t.node(), t.id());
+      } else {
+        p.state = State.DONE;
+        LOG.info("automatic recovery of {} not asked: its policy is not automatic now (or it is gone)", t.node());
       }
     });
+  }
+
+  /**
+   * After the {@code failures}-th failed ask in a row: 5 s doubling to 1 min, never more than recoverAfter (nor
+   * less than 1 s: a recoverAfter of 0 must not turn an API server that refuses into a loop of reads).
+   */
+  static Duration askBackoff(int failures, Duration recoverAfter) {
+    Duration most = recoverAfter.compareTo(LAST_ASK_RETRY) < 0 ? recoverAfter : LAST_ASK_RETRY;
+    most = most.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : most;
+    Duration d = FIRST_ASK_RETRY.multipliedBy(1L << Math.min(Math.max(0, failures - 1), 10));
+    return d.compareTo(most) < 0 ? d : most;
   }
 
   /**
