@@ -8,7 +8,6 @@ import dev.takeover.kube.WatchHealth;
 import dev.takeover.kube.WatchScope;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.Watcher;
 import io.vertx.core.Future;
@@ -143,7 +142,7 @@ public final class DeadNodeWatch extends VerticleBase {
         new ListWatch.Listener<Lease>() {
           @Override
           public void listed(List<Lease> items) {
-            Map<String, DeadNodes.LeaseView> all = new HashMap<>();
+            Map<String, NodeViews.LeaseView> all = new HashMap<>();
             items.forEach(l -> all.put(l.getMetadata().getName(), NodeViews.lease(l)));
             dead.leasesListed(all);
           }
@@ -211,7 +210,7 @@ public final class DeadNodeWatch extends VerticleBase {
           stuck.stream().map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName()).toList(),
           clock.instant());
       if (down != null) {
-        Future<Void> telling = claims(stuck).map(claims -> {
+        Future<Void> telling = StuckPods.withClaims(kube, stuck).map(claims -> {
           LOG.warn("node {} is down: {}", node, down.reason());
           told.down(node, publish(DOWN, node, claims, down.notReadySince(), down.leaseRenewedAt(), down.reason()));
           return null;
@@ -263,41 +262,17 @@ public final class DeadNodeWatch extends VerticleBase {
             .put("maxDownShare", maxDownShare).put("reason", reason)));
   }
 
-  /** Each pod with its claims and their volumes; a claim that cannot be read says volume null, never holds it up. */
-  private Future<List<JsonObject>> claims(List<Pod> pods) {
-    List<Future<JsonObject>> all = new ArrayList<>();
-    for (Pod pod : pods) {
-      String ns = pod.getMetadata().getNamespace();
-      List<Future<JsonObject>> claims = new ArrayList<>();
-      for (Volume v : pod.getSpec().getVolumes() == null ? List.<Volume>of() : pod.getSpec().getVolumes()) {
-        if (v.getPersistentVolumeClaim() != null) {
-          String claim = v.getPersistentVolumeClaim().getClaimName();
-          claims.add(kube.storage.claim(ns, claim).transform(ar -> Future.succeededFuture(new JsonObject()
-              .put("claim", claim).put("volume", ar.succeeded() && ar.result() != null && ar.result().getSpec() != null
-                  ? ar.result().getSpec().getVolumeName() : null))));
-        }
-      }
-      all.add(Future.all(claims).transform(ar -> Future.succeededFuture(new JsonObject()
-          .put("pod", ns + "/" + pod.getMetadata().getName())
-          .put("claims", new JsonArray(claims.stream().map(Future::result).toList())))));
-    }
-    return Future.all(all).transform(ar -> Future.succeededFuture(all.stream().map(Future::result).toList()));
-  }
-
   /**
    * A down period an earlier leader told, still going on: told again on this process's bus only, marked
    * {@code "retold": true}, for the parts that follow it here (the gauge, automatic recovery); the subscribers that
    * tell people or other systems (Kubernetes Events, Slack, CloudEvents) pass it by: they were told.
    */
   private void retell(DeadNodes.Down d) {
-    JsonObject data = told.data(d.node());
     LOG.info("node {} is still down, as told before (not told again): {}", d.node(), d.reason());
+    JsonObject data = told.data(d.node()); // what was told, claims and policy included; always kept with the period
     vertx.eventBus().publish(ADDRESS, new JsonObject().put("type", DOWN).put("node", d.node())
-        .put("time", clock.instant().toString()).put("data", (data == null ? new JsonObject()
-            .put("pods", new JsonArray(d.pods().stream().map(p -> new JsonObject().put("pod", p)).toList()))
-            .put("notReadySince", d.notReadySince() == null ? null : d.notReadySince().toString())
-            .put("leaseRenewedAt", d.leaseRenewedAt() == null ? null : d.leaseRenewedAt().toString())
-            .put("reason", d.reason()) : data.copy()).put(RETOLD, true)));
+        .put("time", clock.instant().toString()).put("data", (data == null ? new JsonObject() : data.copy())
+            .put(RETOLD, true)));
   }
 
   /** The event's data. */

@@ -1,5 +1,7 @@
 package dev.takeover.cluster;
 
+import dev.takeover.cluster.NodeViews.LeaseView;
+import dev.takeover.cluster.NodeViews.NodeView;
 import dev.takeover.config.RecoveryConfig;
 
 import java.time.Duration;
@@ -39,40 +41,6 @@ import java.util.TreeMap;
  * (the guard, of the nodes too): before, a NotReady node whose Lease is renewed would count as down.
  */
 public final class DeadNodes {
-  /** The kubelet's default leaseDurationSeconds, for a Lease that does not say. */
-  static final Duration DEFAULT_LEASE = Duration.ofSeconds(40);
-
-  /**
-   * A node as the watch saw it.
-   *
-   * @param notReadySince the Ready condition's lastTransitionTime when it is not True; null if the node does not say
-   * @param readyReason   the Ready condition's status, reason and message, for the report ("" when Ready)
-   * @param maintenance   it carries a Takeover record: a run holds it
-   * @param outOfService  the recover ticket of Takeover's out-of-service marker on it, null when it has none
-   */
-  public record NodeView(String name, boolean ready, Instant notReadySince, String readyReason, boolean maintenance,
-                         String outOfService) {
-    public NodeView(String name, boolean ready, Instant notReadySince, String readyReason, boolean maintenance) {
-      this(name, ready, notReadySince, readyReason, maintenance, null);
-    }
-
-    /**
-     * Its kubelet is not heard: Ready is Unknown (the node lifecycle controller's verdict when status stops coming,
-     * on its own clock) or absent. Ready=False is posted by a kubelet that runs: never silent, whatever a Lease's
-     * renewTime (the kubelet's clock, which may be off) says.
-     */
-    public boolean silent() {
-      return !ready && !readyReason.startsWith("Ready False");
-    }
-  }
-
-  /** A node's Lease: when it was last renewed (null: never) and for how long that holds (null: the default). */
-  public record LeaseView(Instant renewTime, Duration duration) {
-    boolean renewedAt(Instant now) {
-      return renewTime != null && renewTime.plus(duration == null ? DEFAULT_LEASE : duration).isAfter(now);
-    }
-  }
-
   public sealed interface Decision permits Down, StillDown, Recovered, Alive, Partitioned, PartitionOver,
       EndOutOfService {
     /** The node it is about; "" for one about all of them. */

@@ -2,8 +2,8 @@ package dev.takeover.cluster;
 
 import dev.takeover.cluster.DeadNodes.Decision;
 import dev.takeover.cluster.DeadNodes.EndOutOfService;
-import dev.takeover.cluster.DeadNodes.LeaseView;
-import dev.takeover.cluster.DeadNodes.NodeView;
+import dev.takeover.cluster.NodeViews.LeaseView;
+import dev.takeover.cluster.NodeViews.NodeView;
 import dev.takeover.cluster.DeadNodes.PartitionOver;
 import dev.takeover.cluster.DeadNodes.Partitioned;
 import dev.takeover.config.RecoveryConfig;

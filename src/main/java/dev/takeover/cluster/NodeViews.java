@@ -12,8 +12,45 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** What {@link DeadNodes} is told of the cluster's objects, read from them as {@link DeadNodeWatch} gets them. */
+/**
+ * What {@link DeadNodes} is told of the cluster's objects ({@link NodeView}, {@link LeaseView}), read from them as
+ * {@link DeadNodeWatch} gets them.
+ */
 final class NodeViews {
+  /** The kubelet's default leaseDurationSeconds, for a Lease that does not say. */
+  static final Duration DEFAULT_LEASE = Duration.ofSeconds(40);
+
+  /**
+   * A node as the watch saw it.
+   *
+   * @param notReadySince the Ready condition's lastTransitionTime when it is not True; null if the node does not say
+   * @param readyReason   the Ready condition's status, reason and message, for the report ("" when Ready)
+   * @param maintenance   a run of Takeover works on it or holds it drained (its record; not a failed run's)
+   * @param outOfService  the recover ticket of Takeover's out-of-service marker on it, null when it has none
+   */
+  public record NodeView(String name, boolean ready, Instant notReadySince, String readyReason, boolean maintenance,
+                         String outOfService) {
+    public NodeView(String name, boolean ready, Instant notReadySince, String readyReason, boolean maintenance) {
+      this(name, ready, notReadySince, readyReason, maintenance, null);
+    }
+
+    /**
+     * Its kubelet is not heard: Ready is Unknown (the node lifecycle controller's verdict when status stops coming,
+     * on its own clock) or absent. Ready=False is posted by a kubelet that runs: never silent, whatever a Lease's
+     * renewTime (the kubelet's clock, which may be off) says.
+     */
+    public boolean silent() {
+      return !ready && !readyReason.startsWith("Ready False");
+    }
+  }
+
+  /** A node's Lease: when it was last renewed (null: never) and for how long that holds (null: the default). */
+  public record LeaseView(Instant renewTime, Duration duration) {
+    boolean renewedAt(Instant now) {
+      return renewTime != null && renewTime.plus(duration == null ? DEFAULT_LEASE : duration).isAfter(now);
+    }
+  }
+
   private NodeViews() {}
 
   static boolean ofStatefulSet(Pod pod) {
@@ -22,7 +59,7 @@ final class NodeViews {
         && Boolean.TRUE.equals(o.getController()));
   }
 
-  static DeadNodes.NodeView view(Node node) {
+  static NodeViews.NodeView view(Node node) {
     NodeCondition ready = node.getStatus() == null || node.getStatus().getConditions() == null ? null
         : node.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst().orElse(null);
     boolean isReady = ready != null && "True".equals(ready.getStatus());
@@ -36,16 +73,16 @@ final class NodeViews {
     Map<String, String> annotations = node.getMetadata().getAnnotations();
     String outOfService = annotations == null ? null : annotations.get(NodeRecord.OUT_OF_SERVICE);
     NodeRecord record = NodeRecord.read(node);
-    return new DeadNodes.NodeView(node.getMetadata().getName(), isReady, since, reason,
+    return new NodeViews.NodeView(node.getMetadata().getName(), isReady, since, reason,
         record != null && record.underMaintenance(), outOfService);
   }
 
-  static DeadNodes.LeaseView lease(Lease lease) {
+  static NodeViews.LeaseView lease(Lease lease) {
     if (lease.getSpec() == null) {
-      return new DeadNodes.LeaseView(null, null);
+      return new NodeViews.LeaseView(null, null);
     }
     Integer seconds = lease.getSpec().getLeaseDurationSeconds();
-    return new DeadNodes.LeaseView(lease.getSpec().getRenewTime() == null ? null
+    return new NodeViews.LeaseView(lease.getSpec().getRenewTime() == null ? null
         : lease.getSpec().getRenewTime().toInstant(), seconds == null ? null : Duration.ofSeconds(seconds));
   }
 

@@ -1,8 +1,8 @@
 package dev.takeover.cluster;
 
 import dev.takeover.cluster.DeadNodes.Down;
-import dev.takeover.cluster.DeadNodes.LeaseView;
-import dev.takeover.cluster.DeadNodes.NodeView;
+import dev.takeover.cluster.NodeViews.LeaseView;
+import dev.takeover.cluster.NodeViews.NodeView;
 import dev.takeover.cluster.DeadNodes.Recovered;
 import dev.takeover.cluster.DeadNodes.StillDown;
 import org.junit.jupiter.api.DisplayNameGeneration;
