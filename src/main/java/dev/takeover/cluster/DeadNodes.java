@@ -195,13 +195,21 @@ public final class DeadNodes {
     }
     for (Map.Entry<String, Down> d : new ArrayList<>(down.entrySet())) {
       NodeView v = nodes.get(d.getKey());
-      if (v == null || v.ready()) {
+      LeaseView lease = leases.get(d.getKey());
+      Instant since = d.getValue().notReadySince();
+      String notReadyFor = since == null ? "" : " after " + Duration.between(since, now).toSeconds() + " s not Ready";
+      // Down no longer holds once its kubelet is heard (Ready False is its post; a renewed Lease its heartbeat): the
+      // node is not dead, whatever else ails it, and must not be recovered (fenced, tainted) as if it were.
+      String reason = v == null ? "the node was removed from the cluster (its pods go with it)"
+          : v.ready() ? "Ready again" + notReadyFor
+          : !v.silent() ? "its kubelet is heard again (" + v.readyReason() + ")" + notReadyFor + ": not down, though not"
+          + " Ready"
+          : lease != null && lease.renewedAt(now) ? "its Lease was renewed at " + lease.renewTime() + notReadyFor
+          + ": its kubelet runs again, though the node is not Ready" : null;
+      if (reason != null) {
         down.remove(d.getKey());
-        LeaseView lease = leases.get(d.getKey());
-        String reason = v == null ? "the node was removed from the cluster (its pods go with it)"
-            : "Ready again after " + Duration.between(d.getValue().notReadySince(), now).toSeconds() + " s not Ready";
-        decisions.add(new Recovered(d.getKey(), d.getValue().notReadySince(),
-            lease == null ? null : lease.renewTime(), reason, d.getValue().pods()));
+        decisions.add(new Recovered(d.getKey(), since, lease == null ? null : lease.renewTime(), reason,
+            d.getValue().pods()));
       }
     }
     for (NodeView v : leasesSynced ? nodes.values() : List.<NodeView>of()) {

@@ -177,6 +177,28 @@ class DeadNodesTest {
   }
 
   @Test
+  void a_down_node_whose_kubelet_is_heard_again_though_not_ready_is_no_longer_down() {
+    notReadySince("n2", 0, 0);
+    dead.pass(at(301));
+    dead.podsListed("n2", MYSQL, at(301));
+    leaseRenewedAt("n2", 400); // the kubelet runs again; its status posts do not arrive (yet)
+    Recovered heartbeat = assertInstanceOf(Recovered.class, dead.pass(at(401)).decisions().get(0));
+    assertTrue(heartbeat.reason().contains("its Lease was renewed at " + at(400)), heartbeat.reason());
+    assertEquals(List.of(), dead.pass(at(402)).suspects(), "alive: not a suspect while its Lease is renewed");
+
+    DeadNodes other = new DeadNodes(GRACE, Duration.ofMinutes(1));
+    other.leasesListed(Map.of());
+    other.toldBefore(Map.of());
+    other.node(new NodeView("n3", false, at(0), "Ready Unknown (NodeStatusUnknown)", false), at(0));
+    other.pass(at(301));
+    other.podsListed("n3", MYSQL, at(301));
+    other.node(new NodeView("n3", false, at(390), "Ready False (KubeletNotReady)", false), at(390));
+    Recovered posted = assertInstanceOf(Recovered.class, other.pass(at(391)).decisions().get(0));
+    assertTrue(posted.reason().startsWith("its kubelet is heard again (Ready False (KubeletNotReady))"),
+        posted.reason());
+  }
+
+  @Test
   void a_down_node_removed_from_the_cluster_is_recovered_so_its_pods_are_no_longer_counted() {
     notReadySince("n2", 0, 0);
     ready("n1", 0);
