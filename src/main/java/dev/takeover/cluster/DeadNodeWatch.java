@@ -143,7 +143,7 @@ public final class DeadNodeWatch extends VerticleBase {
           @Override
           public void listed(List<Lease> items) {
             Map<String, NodeViews.LeaseView> all = new HashMap<>();
-            items.forEach(l -> all.put(l.getMetadata().getName(), NodeViews.lease(l)));
+            items.forEach(l -> all.put(l.getMetadata().getName(), NodeViews.lease(l, clock.instant())));
             dead.leasesListed(all);
           }
 
@@ -152,7 +152,7 @@ public final class DeadNodeWatch extends VerticleBase {
             if (action == Watcher.Action.DELETED) {
               dead.leaseRemoved(lease.getMetadata().getName());
             } else if (action == Watcher.Action.ADDED || action == Watcher.Action.MODIFIED) {
-              dead.lease(lease.getMetadata().getName(), NodeViews.lease(lease));
+              dead.lease(lease.getMetadata().getName(), NodeViews.lease(lease, clock.instant()));
             }
           }
         }).onSuccess(watches::add);

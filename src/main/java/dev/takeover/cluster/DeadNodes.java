@@ -156,7 +156,7 @@ public final class DeadNodes {
   }
 
   public void lease(String node, LeaseView lease) {
-    leases.put(node, lease);
+    leases.put(node, lease.after(leases.get(node)));
   }
 
   public void leaseRemoved(String node) {
@@ -165,8 +165,9 @@ public final class DeadNodes {
 
   /** Every Lease a list found, by node name. */
   public void leasesListed(Map<String, LeaseView> all) {
+    Map<String, LeaseView> before = new HashMap<>(leases);
     leases.clear();
-    leases.putAll(all);
+    all.forEach((node, lease) -> leases.put(node, lease.after(before.get(node))));
     leasesSynced = true;
   }
 

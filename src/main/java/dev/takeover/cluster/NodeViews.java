@@ -44,10 +44,34 @@ final class NodeViews {
     }
   }
 
-  /** A node's Lease: when it was last renewed (null: never) and for how long that holds (null: the default). */
-  public record LeaseView(Instant renewTime, Duration duration) {
+  /**
+   * A node's Lease: when it was last renewed (null: never), for how long that holds (null: the default), and when
+   * this process first saw that renewTime (null: not known).
+   */
+  public record LeaseView(Instant renewTime, Duration duration, Instant seenAt) {
+    public LeaseView(Instant renewTime, Duration duration) {
+      this(renewTime, duration, null);
+    }
+
+    /**
+     * Its renewal holds at {@code now}. The renewal counts from the earlier of renewTime and when it was seen:
+     * renewTime is the kubelet's clock, and one running ahead would otherwise keep a dead node's Lease "renewed" for
+     * as long as it is ahead (Kubernetes' node lifecycle controller goes by when it saw the Lease change, for the
+     * same reason). One running behind only shortens the Lease, and a down node must also be Ready Unknown, which
+     * the controller decides on its own clock.
+     */
     boolean renewedAt(Instant now) {
-      return renewTime != null && renewTime.plus(duration == null ? DEFAULT_LEASE : duration).isAfter(now);
+      if (renewTime == null) {
+        return false;
+      }
+      Instant from = seenAt != null && seenAt.isBefore(renewTime) ? seenAt : renewTime;
+      return from.plus(duration == null ? DEFAULT_LEASE : duration).isAfter(now);
+    }
+
+    /** The same Lease as before (renewTime unchanged) keeps when it was first seen. */
+    LeaseView after(LeaseView before) {
+      return before != null && seenAt != null && before.seenAt() != null
+          && java.util.Objects.equals(before.renewTime(), renewTime) ? before : this;
     }
   }
 
@@ -77,13 +101,14 @@ final class NodeViews {
         record != null && record.underMaintenance(), outOfService);
   }
 
-  static NodeViews.LeaseView lease(Lease lease) {
+  /** The Lease as seen {@code now}. */
+  static NodeViews.LeaseView lease(Lease lease, Instant now) {
     if (lease.getSpec() == null) {
-      return new NodeViews.LeaseView(null, null);
+      return new NodeViews.LeaseView(null, null, now);
     }
     Integer seconds = lease.getSpec().getLeaseDurationSeconds();
     return new NodeViews.LeaseView(lease.getSpec().getRenewTime() == null ? null
-        : lease.getSpec().getRenewTime().toInstant(), seconds == null ? null : Duration.ofSeconds(seconds));
+        : lease.getSpec().getRenewTime().toInstant(), seconds == null ? null : Duration.ofSeconds(seconds), now);
   }
 
   private static Instant instant(String text) {

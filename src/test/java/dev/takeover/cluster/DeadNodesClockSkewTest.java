@@ -56,6 +56,22 @@ class DeadNodesClockSkewTest {
   }
 
   @Test
+  void a_dead_node_whose_kubelet_clock_ran_ten_minutes_ahead_is_down_after_the_grace_not_ten_minutes_later() {
+    long ahead = 600;
+    // Renewals every 10 s until it dies at 100 (daemon time), each written on a clock 10 min ahead, seen at once.
+    for (long t = 0; t <= 100; t += 10) {
+      dead.lease("w2", new LeaseView(at(t + ahead), Duration.ofSeconds(40), at(t)));
+    }
+    dead.lease("w2", new LeaseView(at(100 + ahead), Duration.ofSeconds(40), at(130))); // a re-list: same renewal
+    // The node lifecycle controller, on its own clock, marks it Unknown 50 s after the last renewal it saw.
+    dead.node(new NodeView("w2", false, at(150), "Ready Unknown (NodeStatusUnknown)", false), at(150));
+
+    Pass pass = dead.pass(at(451));
+    assertEquals(List.of("w2"), pass.suspects(), "its Lease, renewed at 100 as seen here, expired at 140: "
+        + pass.decisions());
+  }
+
+  @Test
   void a_not_ready_node_whose_kubelet_renews_its_lease_with_a_slow_clock_is_alive_not_down() {
     dead.node(new NodeView("w2", false, at(0), "Ready False (KubeletNotReady)", false), at(0));
     List<String> suspects = new ArrayList<>();
