@@ -51,7 +51,7 @@ public final class AutomaticRecovery extends VerticleBase {
    * @param silentSince when the node went silent: with the attempt, the ticket's id
    * @param attempt     1 for the first ticket of the down period, then one more after each that failed
    */
-  private record Due(long timer, Ticket ticket, Instant silentSince, String why, int attempt) {}
+  private record Due(long timer, Ticket ticket, Instant silentSince, int attempt) {}
 
   /** @param publisher its own: closed when it stops */
   public AutomaticRecovery(Kube kube, RecoveryConfig config, TicketPublisher publisher, Clock clock) {
@@ -103,10 +103,9 @@ public final class AutomaticRecovery extends VerticleBase {
     if (silentSince == null || due.containsKey(node)) {
       return;
     }
-    String why = data.getString("reason", "");
-    Ticket ticket = ticket(node, silentSince, why, config.recoverAfter(), 1);
+    Ticket ticket = ticket(node, silentSince, 1);
     long wait = Math.max(1, Duration.between(clock.instant(), silentSince.plus(config.recoverAfter())).toMillis());
-    due.put(node, new Due(vertx.setTimer(wait, t -> fire(node)), ticket, silentSince, why, 1));
+    due.put(node, new Due(vertx.setTimer(wait, t -> fire(node)), ticket, silentSince, 1));
   }
 
   /**
@@ -129,11 +128,11 @@ public final class AutomaticRecovery extends VerticleBase {
       return;
     }
     int next = d.attempt() + 1;
-    Ticket retry = ticket(node, d.silentSince(), d.why(), config.recoverAfter(), next);
+    Ticket retry = ticket(node, d.silentSince(), next);
     long wait = failedBefore ? 1 : Math.max(1, config.recoverAfter().toMillis());
     dev.takeover.logs.RunKeys.of(e).during(() -> LOG.warn("automatic recovery of {}: ticket {} failed ({}); attempt {} "
         + "in {} s", node, d.ticket().id(), data.getString("reason", data.getString("state", "")), next, wait / 1000));
-    due.put(node, new Due(vertx.setTimer(wait, t -> fire(node)), retry, d.silentSince(), d.why(), next));
+    due.put(node, new Due(vertx.setTimer(wait, t -> fire(node)), retry, d.silentSince(), next));
   }
 
   private void fire(String node) {
@@ -141,7 +140,7 @@ public final class AutomaticRecovery extends VerticleBase {
     if (d == null) {
       return;
     }
-    due.put(node, new Due(-1, d.ticket(), d.silentSince(), d.why(), d.attempt())); // asked now, or after a partition
+    due.put(node, new Due(-1, d.ticket(), d.silentSince(), d.attempt())); // asked now, or after a partition
     if (partitioned) {
       LOG.warn("{} is due for automatic recovery, but too many nodes are down (deadNodes.maxDownShare): held",
           node);
@@ -171,17 +170,19 @@ public final class AutomaticRecovery extends VerticleBase {
   /**
    * The recover ticket of one attempt in one down period: its id names the node, when it went silent and the
    * attempt after the first ({@code recover-<node>-<epoch seconds>[-<attempt>]}; a node name too long for a ticket
-   * id is replaced by a hash of it).
+   * id is replaced by a hash of it). The whole ticket, not only its id, is made of these alone: a report's own words
+   * ("Ready Unknown since … (17 s, grace …)") change with each report, and so may the settings over a rolling update;
+   * the same id with other content is a conflict to the scheduler (rejected, a dead letter), not the duplicate a
+   * restarted or new leader's ask must be.
    */
-  static Ticket ticket(String node, Instant silentSince, String why, Duration recoverAfter, int attempt) {
+  static Ticket ticket(String node, Instant silentSince, int attempt) {
     String period = silentSince.getEpochSecond() + (attempt > 1 ? "-" + attempt : "");
     String id = "recover-" + node + "-" + period;
     if (id.length() > 128) {
       id = "recover-" + sha256(node).substring(0, 24) + "-" + period;
     }
     return new Ticket(id, node, Ticket.Kind.RECOVER, Ticket.Options.defaults(), SOURCE, "takeover",
-        "automatic recovery: silent since " + silentSince + " (longer than deadNodes.recoverAfter, "
-            + recoverAfter + ")" + (why.isEmpty() ? "" : "; " + (why.length() > 800 ? why.substring(0, 800) + "…" : why)),
+        "automatic recovery: silent since " + silentSince + ", longer than deadNodes.recoverAfter",
         null, null);
   }
 
