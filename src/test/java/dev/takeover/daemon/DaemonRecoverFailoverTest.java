@@ -1,17 +1,9 @@
 package dev.takeover.daemon;
 
-import dev.takeover.config.RecoveryConfig;
 import dev.takeover.kafka.TestBroker;
 import dev.takeover.sim.Await;
-import dev.takeover.sim.Seed;
-import dev.takeover.sim.SimTiming;
-import dev.takeover.sim.SimulatedCluster;
 import io.cloudevents.CloudEvent;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -19,77 +11,43 @@ import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Predicate;
 
 import static dev.takeover.daemon.DaemonUnderTest.data;
 import static dev.takeover.daemon.DaemonUnderTest.type;
 import static dev.takeover.daemon.DaemonUnderTest.types;
+import static dev.takeover.daemon.RecoverScene.A;
+import static dev.takeover.daemon.RecoverScene.B;
+import static dev.takeover.daemon.RecoverScene.BOUND;
+import static dev.takeover.daemon.RecoverScene.NODE;
+import static dev.takeover.daemon.RecoverScene.finished;
+import static dev.takeover.daemon.RecoverScene.replica;
+import static dev.takeover.daemon.RecoverScene.stepStarted;
 import static dev.takeover.daemon.SeedScene.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Two replicas, automatic recovery of kube-node02 (mysql-0's node) with a fencing hook, and the leader dies in the
  * middle of the recovery: the other replica takes the Lease and resumes the same recover ticket, the same run, to its
  * end. Told by what the outside sees: the hook's calls, the node's taints, mysql-0's uids, the ticket's events, and
- * the writes the API server received, told apart by their User-Agent.
+ * the writes the API server received, told apart by their User-Agent ({@link RecoverScene}).
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class DaemonRecoverFailoverTest {
-  static final Duration BOUND = Duration.ofSeconds(90);
-  static final String NODE = "kube-node02";
-  static final String OTHER = "kube-node01";
-  static final String A = "takeover (replica-a)";
-  static final String B = "takeover (replica-b)";
-
-  /** A write the API server received from a replica: when, from which, what. */
-  record Write(long at, String agent, String method, String path) {}
-
-  final List<Write> writes = new CopyOnWriteArrayList<>();
-  SimulatedCluster cluster;
-  final List<Watch> watches = new ArrayList<>();
-  /** Whether kube-node02 carried the out-of-service taint, each time a watch saw it change. */
-  final List<Boolean> tainted = new CopyOnWriteArrayList<>();
-  /** Every uid mysql-0 had, in order (the seed's first). */
-  final Set<String> uids = java.util.Collections.synchronizedSet(new java.util.LinkedHashSet<>());
+  RecoverScene scene;
 
   @BeforeEach
   void start() {
-    cluster = SimulatedCluster.builder().timing(SimTiming.fast()).requestHook((request, next) -> {
-      String agent = request.getHeader("User-Agent");
-      String path = request.getPath();
-      // A run's writes: Leases (the election's, the node guard's) and Events (a story, not an act) aside.
-      if (agent != null && agent.startsWith("takeover (") && !"GET".equals(request.getMethod())
-          && !path.contains("/leases") && !path.contains("/events")) {
-        writes.add(new Write(System.nanoTime(), agent, request.getMethod(), path));
-      }
-      return null;
-    }).start();
-    Seed.apply(cluster);
-    watches.add(cluster.client().nodes().withName(NODE).watch(new Watching<>(n ->
-        tainted.add(DaemonAutomaticRecoveryTest.outOfService(n)))));
-    watches.add(cluster.client().pods().inNamespace("default").withName("mysql-0").watch(new Watching<>(p ->
-        uids.add(p.getMetadata().getUid()))));
+    scene = new RecoverScene();
   }
 
   @AfterEach
   void stop() {
-    watches.forEach(Watch::close);
-    cluster.close();
-  }
-
-  /** A replica of DaemonFailoverTest's timing (4 s leader Lease, 3 s node Lease), recovering every node automatically. */
-  static DaemonConfig replica(String prefix, String name, HeldHook hook) {
-    RecoveryConfig automatic = RecoveryConfig.defaults().withDefaultPolicy(RecoveryConfig.Policy.AUTOMATIC)
-        .withRecoverAfter(Duration.ofSeconds(4)).withPodGcWait(Duration.ofSeconds(5));
-    return DaemonFailoverTest.replica(prefix, name).withDeadNodes(new DaemonConfig.DeadNodes(Duration.ofSeconds(2),
-        automatic, new DaemonConfig.Fencing(hook.url(), "fence-token", List.of(), Duration.ofSeconds(30))));
+    scene.close();
   }
 
   /**
@@ -101,19 +59,19 @@ class DaemonRecoverFailoverTest {
   @Test
   void the_leader_stopped_while_its_fencing_hook_is_in_flight_is_replaced_and_the_heir_fences_again_and_recovers() {
     String prefix = TestBroker.unique("recover-failover");
-    String oldUid = SeedScene.mysql(cluster).getMetadata().getUid();
+    String oldUid = scene.mysqlUid();
     try (HeldHook hook = new HeldHook(true)) {
-      DaemonUnderTest a = new DaemonUnderTest(cluster, replica(prefix, "replica-a", hook));
-      try (DaemonUnderTest b = new DaemonUnderTest(cluster, replica(prefix, "replica-b", hook))) {
+      DaemonUnderTest a = new DaemonUnderTest(scene.cluster, replica(prefix, "replica-a", hook));
+      try (DaemonUnderTest b = new DaemonUnderTest(scene.cluster, replica(prefix, "replica-b", hook))) {
         assertTrue(a.daemon.leading());
-        cluster.stopNode(NODE);
+        scene.cluster.stopNode(NODE);
 
         // The leader's recovery calls the hook, which keeps its answer back: the fence is in flight.
         String ticket = hook.await(1, BOUND).get(0).body.getString("ticket");
         List<CloudEvent> fencing = b.awaitEvent(ticket, stepStarted("fence"), BOUND);
         String run = data(fencing.stream().filter(type("started")).findFirst().orElseThrow()).getString("run");
-        assertTrue(writes.stream().noneMatch(w -> w.path().contains("/nodes/" + NODE) || w.path().contains("/pods")),
-            "nothing written on the node or its pods before the fence: " + writes);
+        assertTrue(scene.writes.stream().noneMatch(w -> w.path().contains("/nodes/" + NODE)
+            || w.path().contains("/pods")), "nothing written on the node or its pods before the fence: " + scene.writes);
 
         long stopped = System.nanoTime();
         a.stopDaemon();
@@ -148,16 +106,17 @@ class DaemonRecoverFailoverTest {
         assertEquals(Set.of(ticket), b.ticketsSeen().stream().filter(t -> t.startsWith("recover-")).collect(
             java.util.stream.Collectors.toSet()), "no other recovery of the node");
 
-        assertEquals(1, taintsAdded(), "tainted once: " + tainted);
-        Node node = cluster.client().nodes().withName(NODE).get();
-        assertEquals(1, node.getSpec().getTaints().stream()
-            .filter(t -> "node.kubernetes.io/out-of-service".equals(t.getKey())).count(), node.getSpec().getTaints().toString());
+        assertEquals(1, scene.taintsAdded(), "tainted once: " + scene.tainted);
+        Node node = scene.cluster.client().nodes().withName(NODE).get();
+        assertEquals(1, node.getSpec().getTaints().stream().filter(t -> "node.kubernetes.io/out-of-service".equals(
+            t.getKey())).count(), node.getSpec().getTaints().toString());
         assertEquals(ticket, node.getMetadata().getAnnotations().get("takeover.dev/out-of-service"));
-        assertRecreatedOnceOnTheOtherWorker(oldUid);
+        scene.assertRecreatedOnceOnTheOtherWorker(oldUid);
         // Replica-a, answered by the hook after it stopped, wrote nothing: its run was halted before the taint.
         Await.await("replica-a's call answered", Duration.ofSeconds(10), () -> hook.calls().get(0).answer != null);
-        assertTrue(writes.stream().noneMatch(w -> w.agent().equals(A)), "replica-a wrote: " + writes);
-        assertTrue(writes.stream().filter(w -> w.agent().equals(B)).allMatch(w -> w.at() > stopped), writes.toString());
+        assertTrue(scene.writes.stream().noneMatch(w -> w.agent().equals(A)), "replica-a wrote: " + scene.writes);
+        assertTrue(scene.writes.stream().filter(w -> w.agent().equals(B)).allMatch(w -> w.at() > stopped),
+            scene.writes.toString());
       } finally {
         a.close();
       }
@@ -173,23 +132,20 @@ class DaemonRecoverFailoverTest {
   @Test
   void the_leader_killed_while_its_recovery_waits_in_confirm_is_replaced_and_the_heir_confirms_then_removes_the_taint() {
     String prefix = TestBroker.unique("recover-confirm");
-    String oldUid = SeedScene.mysql(cluster).getMetadata().getUid();
-    cluster.client().nodes().withName(OTHER).edit(n -> {
-      n.getSpec().setUnschedulable(true);
-      return n;
-    });
+    String oldUid = scene.mysqlUid();
+    scene.cordon(RecoverScene.OTHER, true);
     try (HeldHook hook = new HeldHook(false)) {
-      DaemonUnderTest a = new DaemonUnderTest(cluster, replica(prefix, "replica-a", hook));
-      try (DaemonUnderTest b = new DaemonUnderTest(cluster, replica(prefix, "replica-b", hook))) {
+      DaemonUnderTest a = new DaemonUnderTest(scene.cluster, replica(prefix, "replica-a", hook));
+      try (DaemonUnderTest b = new DaemonUnderTest(scene.cluster, replica(prefix, "replica-b", hook))) {
         assertTrue(a.daemon.leading());
-        cluster.stopNode(NODE);
+        scene.cluster.stopNode(NODE);
 
         String ticket = hook.await(1, BOUND).get(0).body.getString("ticket");
         List<CloudEvent> confirming = b.awaitEvent(ticket, stepStarted("confirm"), BOUND);
         String run = data(confirming.stream().filter(type("started")).findFirst().orElseThrow()).getString("run");
         // Pod GC deleted the old mysql-0; its replacement waits for a node.
-        Await.await("a replacement mysql-0, Pending", BOUND, () -> uids.size() == 2);
-        assertTrue(SeedScene.mysql(cluster).getSpec().getNodeName() == null, "not scheduled: kube-node01 is cordoned");
+        Await.await("a replacement mysql-0, Pending", BOUND, () -> scene.uids.size() == 2);
+        assertNull(SeedScene.mysql(scene.cluster).getSpec().getNodeName(), "not scheduled: kube-node01 is cordoned");
 
         long killed = System.nanoTime();
         a.kill();
@@ -198,12 +154,9 @@ class DaemonRecoverFailoverTest {
         List<CloudEvent> resumed = b.awaitEvent(ticket, stepStarted("confirm").and(e -> !e.equals(confirming.stream()
             .filter(stepStarted("confirm")).findFirst().orElseThrow())), BOUND);
         assertTrue(resumed.stream().anyMatch(type("started").and(e -> data(e).getBoolean("resumed", false))));
-        assertTrue(DaemonAutomaticRecoveryTest.outOfService(cluster.client().nodes().withName(NODE).get()));
+        assertTrue(DaemonAutomaticRecoveryTest.outOfService(scene.cluster.client().nodes().withName(NODE).get()));
 
-        cluster.client().nodes().withName(OTHER).edit(n -> {
-          n.getSpec().setUnschedulable(false);
-          return n;
-        });
+        scene.cordon(RecoverScene.OTHER, false);
         List<CloudEvent> events = b.awaitEvent(ticket, type("completed").or(type("failed")).or(type("cancelled")),
             BOUND);
         double completed = (System.nanoTime() - killed) / 1e9;
@@ -213,88 +166,47 @@ class DaemonRecoverFailoverTest {
             .toList(), "the same run resumed by the other replica, not a second run");
         assertEquals(List.of("plan", "fence", "taint", "plan", "taint", "confirm"), finished(events),
             "replica-b took the run up after its taint: no second fence");
-        String plan = events.stream().filter(engine("takeover.step.finished")).map(e -> data(e).getString("summary"))
-            .toList().get(3);
-        assertTrue(plan.startsWith("resumed after its taint: 1 StatefulSet pod(s) to confirm"), plan);
+        List<String> resumedPlan = events.stream().filter(engine("takeover.step.finished"))
+            .map(e -> data(e).getString("summary")).filter(x -> x.startsWith("resumed after its taint")).toList();
+        assertEquals(List.of("resumed after its taint: 1 StatefulSet pod(s) to confirm: default/mysql-0 (pvc-mysql-0 "
+            + "→ pv1)"), resumedPlan, "the heir read the pods to confirm from the node");
         assertEquals(1, hook.calls().size(), hook.calls().toString());
-        assertEquals(1, taintsAdded(), "tainted once: " + tainted);
-        assertRecreatedOnceOnTheOtherWorker(oldUid);
+        assertEquals(1, scene.taintsAdded(), "tainted once: " + scene.tainted);
+        // And told so: the heir's taint step says it kept the taint, not that it tainted again.
+        List<String> taintSteps = events.stream().filter(engine("takeover.step.finished").and(e -> "taint".equals(
+            data(e).getString("step")))).map(e -> data(e).getString("summary").split(";")[0]).toList();
+        assertEquals(List.of("tainted " + NODE + " node.kubernetes.io/out-of-service=nodeshutdown:NoExecute", NODE
+            + " keeps the node.kubernetes.io/out-of-service taint this ticket put there before the run was cut off"),
+            taintSteps);
+        scene.assertRecreatedOnceOnTheOtherWorker(oldUid);
 
         // Down all along, the node kept its taint; back, it loses it, once, by the leader now: replica-b.
-        int whileDown = tainted.size();
+        int whileDown = scene.tainted.size();
         long started = System.nanoTime();
-        cluster.startNode(NODE);
+        scene.cluster.startNode(NODE);
         b.awaitRecord(r -> r.value().getType().equals("dev.takeover.node.taint-removed") && NODE.equals(r.key()),
             BOUND);
         System.out.printf("recover failover in confirm: replica-b leads %.1f s after the kill, completes %.1f s after "
             + "it; the taint removed %.1f s after the node was started%n", leads, completed,
             (System.nanoTime() - started) / 1e9);
-        List<Boolean> downThenBack = List.copyOf(tainted);
+        List<Boolean> downThenBack = List.copyOf(scene.tainted);
         assertFalse(downThenBack.subList(downThenBack.indexOf(true), whileDown).contains(false),
             "the taint stayed while the node was down: " + downThenBack);
-        Node back = cluster.client().nodes().withName(NODE).get();
+        Node back = scene.cluster.client().nodes().withName(NODE).get();
         assertFalse(DaemonAutomaticRecoveryTest.outOfService(back), "the taint is gone");
         assertTrue(back.getMetadata().getAnnotations().keySet().stream().noneMatch(k -> k.startsWith("takeover.dev/")),
             back.getMetadata().getAnnotations().toString());
-        assertEquals(1, b.of(ticket).stream().filter(e -> e.getType().equals("dev.takeover.node.taint-removed")).count(),
-            types(b.of(ticket)).toString());
-        List<Write> onTheNode = writes.stream().filter(w -> w.at() > started && w.path().contains("/nodes/" + NODE))
-            .toList();
-        assertEquals(List.of(B), onTheNode.stream().map(Write::agent).toList(), "one write, the removal: " + onTheNode);
-        assertTrue(writes.stream().filter(w -> w.agent().equals(A)).allMatch(w -> w.at() < killed), writes.toString());
+        List<String> told = b.of(ticket).stream().map(CloudEvent::getType).toList();
+        assertEquals(1, told.stream().filter("dev.takeover.node.taint-removed"::equals).count(), told.toString());
+        List<RecoverScene.Write> onTheNode = scene.writes.stream().filter(w -> w.at() > started
+            && w.path().contains("/nodes/" + NODE)).toList();
+        assertEquals(List.of(B), onTheNode.stream().map(RecoverScene.Write::agent).toList(),
+            "one write, the removal: " + onTheNode);
+        assertTrue(scene.writes.stream().filter(w -> w.agent().equals(A)).allMatch(w -> w.at() < killed),
+            scene.writes.toString());
       } finally {
         a.close();
       }
-    }
-  }
-
-  /** mysql-0 made again exactly once: Ready on the other worker, with pvc-mysql-0 still bound to pv1. */
-  private void assertRecreatedOnceOnTheOtherWorker(String oldUid) {
-    Pod now = SeedScene.mysql(cluster);
-    Await.await("the watch saw mysql-0's new uid", Duration.ofSeconds(10), () -> uids.contains(now.getMetadata()
-        .getUid()));
-    assertEquals(List.of(oldUid, now.getMetadata().getUid()), List.copyOf(uids), "one new mysql-0, not two");
-    assertEquals(OTHER, now.getSpec().getNodeName());
-    assertTrue(now.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType())
-        && "True".equals(c.getStatus())), now.getStatus().toString());
-    assertEquals("pvc-mysql-0", now.getSpec().getVolumes().stream().filter(v -> v.getPersistentVolumeClaim() != null)
-        .findFirst().orElseThrow().getPersistentVolumeClaim().getClaimName());
-    assertEquals("pv1", cluster.client().persistentVolumeClaims().inNamespace("default").withName("pvc-mysql-0").get()
-        .getSpec().getVolumeName());
-  }
-
-  /** How often the node went from untainted to tainted, as the watch saw it. */
-  private int taintsAdded() {
-    int added = 0;
-    boolean before = false;
-    for (boolean t : tainted) {
-      added += t && !before ? 1 : 0;
-      before = t;
-    }
-    return added;
-  }
-
-  /** The steps the ticket's events say finished, in order. */
-  static List<String> finished(List<CloudEvent> events) {
-    return events.stream().filter(engine("takeover.step.finished")).map(e -> data(e).getString("step")).toList();
-  }
-
-  static Predicate<CloudEvent> stepStarted(String step) {
-    return engine("takeover.step.started").and(e -> step.equals(data(e).getString("step")));
-  }
-
-  /** A watch of one object that hands each version it sees to {@code seen}. */
-  record Watching<T>(java.util.function.Consumer<T> seen) implements Watcher<T> {
-    @Override
-    public void eventReceived(Action action, T object) {
-      if (action != Action.DELETED) {
-        seen.accept(object);
-      }
-    }
-
-    @Override
-    public void onClose(WatcherException cause) {
-      // closed by the test
     }
   }
 }
