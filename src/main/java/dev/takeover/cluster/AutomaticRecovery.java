@@ -76,7 +76,6 @@ public final class AutomaticRecovery extends VerticleBase {
   private static final class Period {
     final String node;
     final Instant silentSince;
-    final String why;
     /** 1 for the first ticket of the down period, then one more after each that failed. */
     int attempt = 1;
     Ticket ticket;
@@ -85,10 +84,9 @@ public final class AutomaticRecovery extends VerticleBase {
     /** Asks of this attempt that failed in a row: the backoff's exponent. */
     int askFailures;
 
-    Period(String node, Instant silentSince, String why, Ticket ticket) {
+    Period(String node, Instant silentSince, Ticket ticket) {
       this.node = node;
       this.silentSince = silentSince;
-      this.why = why;
       this.ticket = ticket;
     }
   }
@@ -143,8 +141,7 @@ public final class AutomaticRecovery extends VerticleBase {
     if (silentSince == null || due.containsKey(node)) {
       return;
     }
-    String why = data.getString("reason", "");
-    Period p = new Period(node, silentSince, why, ticket(node, silentSince, why, config.recoverAfter(), 1));
+    Period p = new Period(node, silentSince, ticket(node, silentSince, 1));
     due.put(node, p);
     wait(p, Duration.between(clock.instant(), silentSince.plus(config.recoverAfter())).toMillis());
   }
@@ -181,7 +178,7 @@ public final class AutomaticRecovery extends VerticleBase {
     }
     String failed = p.ticket.id();
     p.attempt++;
-    p.ticket = ticket(node, p.silentSince, p.why, config.recoverAfter(), p.attempt);
+    p.ticket = ticket(node, p.silentSince, p.attempt);
     p.askFailures = 0;
     long wait = failedBefore ? 1 : config.recoverAfter().toMillis();
     dev.takeover.logs.RunKeys.of(e).during(() -> LOG.warn("automatic recovery of {}: ticket {} failed ({}); attempt {} "
@@ -256,17 +253,19 @@ public final class AutomaticRecovery extends VerticleBase {
   /**
    * The recover ticket of one attempt in one down period: its id names the node, when it went silent and the
    * attempt after the first ({@code recover-<node>-<epoch seconds>[-<attempt>]}; a node name too long for a ticket
-   * id is replaced by a hash of it).
+   * id is replaced by a hash of it). The whole ticket, not only its id, is made of these alone: a report's own words
+   * ("Ready Unknown since … (17 s, grace …)") change with each report, and so may the settings over a rolling update;
+   * the same id with other content is a conflict to the scheduler (rejected, a dead letter), not the duplicate a
+   * restarted or new leader's ask must be.
    */
-  static Ticket ticket(String node, Instant silentSince, String why, Duration recoverAfter, int attempt) {
+  static Ticket ticket(String node, Instant silentSince, int attempt) {
     String period = silentSince.getEpochSecond() + (attempt > 1 ? "-" + attempt : "");
     String id = "recover-" + node + "-" + period;
     if (id.length() > 128) {
       id = "recover-" + sha256(node).substring(0, 24) + "-" + period;
     }
     return new Ticket(id, node, Ticket.Kind.RECOVER, Ticket.Options.defaults(), SOURCE, "takeover",
-        "automatic recovery: silent since " + silentSince + " (longer than deadNodes.recoverAfter, "
-            + recoverAfter + ")" + (why.isEmpty() ? "" : "; " + (why.length() > 800 ? why.substring(0, 800) + "…" : why)),
+        "automatic recovery: silent since " + silentSince + ", longer than deadNodes.recoverAfter",
         null, null);
   }
 

@@ -130,7 +130,9 @@ final class RecoverSequence {
           run.node = node;
           s.tainted = config.outOfServiceTaint();
           return podsGone(run, s);
-        }), x -> (s.tainted ? "tainted " + run.nodeName() + " " + OUT_OF_SERVICE + "=nodeshutdown:NoExecute; " : "")
+        }), x -> (!s.tainted ? "" : s.resumedAfterTaint ? run.nodeName() + " keeps the " + OUT_OF_SERVICE + " taint this "
+        + "ticket put there before the run was cut off; " : "tainted " + run.nodeName() + " " + OUT_OF_SERVICE
+        + "=nodeshutdown:NoExecute; ")
         + (s.forced.isEmpty() ? "pod GC deleted the stuck pods" : "force-deleted " + String.join(", ", s.forced)
         + (s.tainted ? " (pod GC had not deleted them within deadNodes.podGcWait)" : " (deadNodes.outOfServiceTaint false)"))
         + " in " + Duration.between(run.started, now()).toMillis() + " ms since the start").map(run);
@@ -262,7 +264,10 @@ final class RecoverSequence {
     }, r -> r.moves.size() + " StatefulSet " + (r.moves.size() == 1 ? "pod" : "pods")
         + " Ready elsewhere with the same volumes")
         // Confirmed: nothing is left for a resumed run to check (a failed erase only leaves a list a later run reads).
-        .compose(r -> parts.kube().nodes.annotate(run.nodeName(), java.util.Collections.singletonMap(NodeRecord.CONFIRM,
+        // Not by a run halted or cut off from its node while it waited (a wait is no safe point): it writes nothing
+        // more, and the list is the next leader's, which resumes the run from it.
+        .compose(r -> run.halted != null || run.lostTo != null ? Future.succeededFuture(r)
+            : parts.kube().nodes.annotate(run.nodeName(), java.util.Collections.singletonMap(NodeRecord.CONFIRM,
             null)).transform(ar -> Future.succeededFuture(r)))
         .map(r -> run.outcome(Status.SUCCEEDED, s.tainted
         ? "the out-of-service taint stays on " + run.nodeName() + " until it is Ready again; Takeover removes it then"
