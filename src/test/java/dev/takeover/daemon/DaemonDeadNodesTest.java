@@ -101,15 +101,15 @@ class DaemonDeadNodesTest {
 
         cluster.startNode(NODE);
         // Everything of the node's key up to its recovery (one partition: in order): down once, then recovered.
-        List<String> told = new java.util.ArrayList<>();
+        List<String> sequence = new java.util.ArrayList<>();
         ConsumerRecord<String, CloudEvent> back = d.awaitRecord(x -> {
           if (NODE.equals(x.key())) {
-            told.add(x.value().getType());
+            sequence.add(x.value().getType());
           }
           return x.value().getType().equals("dev.takeover.node.recovered");
         }, Duration.ofSeconds(20));
         assertEquals(NODE, back.key());
-        assertEquals(List.of("dev.takeover.node.recovered"), told, "nothing more was told while it was down");
+        assertEquals(List.of("dev.takeover.node.recovered"), sequence, "nothing more was told while it was down");
         assertTrue(DaemonUnderTest.data(back.value()).getString("reason").startsWith("Ready again after"));
         assertEquals("Normal", awaitNodeEvent(k, "NodeRecovered").getType());
         Scrape after = Scrape.await(http, metrics,
