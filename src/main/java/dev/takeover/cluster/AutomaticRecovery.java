@@ -134,16 +134,21 @@ public final class AutomaticRecovery extends VerticleBase {
   }
 
   private void down(String node, JsonObject data) {
-    Instant silentSince = instant(data.getString("leaseRenewedAt"));
-    if (silentSince == null) {
-      silentSince = instant(data.getString("notReadySince"));
+    // The period is known by its Lease's last renewTime, as written (stable across restarts and replicas: the
+    // ticket's id); recoverAfter counts from when the watch last heard the node on its own clock (silentSince), for
+    // renewTime is the kubelet's clock, and one running behind would make recoverAfter pass early.
+    Instant known = instant(data.getString("leaseRenewedAt"));
+    if (known == null) {
+      known = instant(data.getString("notReadySince"));
     }
-    if (silentSince == null || due.containsKey(node)) {
+    if (known == null || due.containsKey(node)) {
       return;
     }
-    Period p = new Period(node, silentSince, ticket(node, silentSince, 1));
+    Instant heard = instant(data.getString("silentSince"));
+    Instant from = heard != null && heard.isAfter(known) ? heard : known;
+    Period p = new Period(node, known, ticket(node, known, 1));
     due.put(node, p);
-    wait(p, Duration.between(clock.instant(), silentSince.plus(config.recoverAfter())).toMillis());
+    wait(p, Duration.between(clock.instant(), from.plus(config.recoverAfter())).toMillis());
   }
 
   /**

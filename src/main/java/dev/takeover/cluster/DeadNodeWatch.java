@@ -110,7 +110,7 @@ public final class DeadNodeWatch extends VerticleBase {
     // the pod lists of a node that stays dead for days.
     dead = new DeadNodes(grace, grace, recovery);
     told = new ToldDown(vertx);
-    told.load().onSuccess(dead::toldBefore); // until then nothing is said down: it may have been said already
+    told.load(dead::toldBefore); // until then nothing is said down: it may have been said already
     vertx.eventBus().<JsonObject>localConsumer(GUARD, m -> {
       DeadNodes.Guard g = dead.guard(clock.instant());
       m.reply(new JsonObject().put("synced", g.synced()).put("down", new JsonArray(g.down())).put("total", g.total())
@@ -182,7 +182,7 @@ public final class DeadNodeWatch extends VerticleBase {
         tellingDown.getOrDefault(r.node(), Future.succeededFuture()).onComplete(x -> {
           LOG.info("node {} recovered: {}", r.node(), r.reason());
           publish(RECOVERED, r.node(), r.pods().stream().map(p -> new JsonObject().put("pod", p)).toList(),
-              r.notReadySince(), r.leaseRenewedAt(), r.reason());
+              r.notReadySince(), r.leaseRenewedAt(), r.reason(), null);
           told.recovered(r.node());
         });
       } else if (d instanceof DeadNodes.Partitioned p) {
@@ -212,7 +212,9 @@ public final class DeadNodeWatch extends VerticleBase {
       if (down != null) {
         Future<Void> telling = StuckPods.withClaims(kube, stuck).map(claims -> {
           LOG.warn("node {} is down: {}", node, down.reason());
-          told.down(node, publish(DOWN, node, claims, down.notReadySince(), down.leaseRenewedAt(), down.reason()));
+          JsonObject data = publish(DOWN, node, claims, down.notReadySince(), down.leaseRenewedAt(), down.reason(),
+              down.silentSince());
+          told.down(node, data);
           return null;
         });
         tellingDown.put(node, telling);
@@ -277,11 +279,14 @@ public final class DeadNodeWatch extends VerticleBase {
 
   /** The event's data. */
   private JsonObject publish(String type, String node, List<JsonObject> pods, Instant notReadySince,
-                             Instant leaseRenewedAt, String reason) {
+                             Instant leaseRenewedAt, String reason, Instant silentSince) {
     JsonObject data = new JsonObject().put("pods", new JsonArray(new ArrayList<>(pods)))
         .put("notReadySince", notReadySince == null ? null : notReadySince.toString())
         .put("leaseRenewedAt", leaseRenewedAt == null ? null : leaseRenewedAt.toString())
         .put("reason", reason);
+    if (silentSince != null) {
+      data.put("silentSince", silentSince.toString());
+    }
     if (DOWN.equals(type)) {
       // What happens next depends on it; told so that nobody has to look the selectors up at 3 a.m.
       Map<String, String> l = labels.get(node);

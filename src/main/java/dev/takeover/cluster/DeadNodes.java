@@ -47,9 +47,20 @@ public final class DeadNodes {
     String node();
   }
 
-  /** The node is down with these StatefulSet pods (namespace/name) stuck on it. */
-  public record Down(String node, Instant notReadySince, Instant leaseRenewedAt, String reason, List<String> pods)
-      implements Decision {}
+  /**
+   * The node is down with these StatefulSet pods (namespace/name) stuck on it.
+   *
+   * @param leaseRenewedAt its Lease's last renewTime, as written (the kubelet's clock): what the down period is known
+   *                       by (an automatic ticket's id)
+   * @param silentSince    when it was last heard, on this process's clock ({@link LeaseView#lastRenewal()}; else
+   *                       leaseRenewedAt): what recoverAfter counts from
+   */
+  public record Down(String node, Instant notReadySince, Instant leaseRenewedAt, String reason, List<String> pods,
+                     Instant silentSince) implements Decision {
+    public Down(String node, Instant notReadySince, Instant leaseRenewedAt, String reason, List<String> pods) {
+      this(node, notReadySince, leaseRenewedAt, reason, pods, leaseRenewedAt);
+    }
+  }
 
   /**
    * A down period told before this process watched (by an earlier leader, as the state topic keeps it), and still
@@ -177,7 +188,16 @@ public final class DeadNodes {
    * and the Leases are listed: still down ({@link StillDown}), or recovered meanwhile ({@link Recovered}).
    */
   public void toldBefore(Map<String, Down> told) {
-    toldBefore = new TreeMap<>(told);
+    if (toldBefore == null) {
+      toldBefore = new TreeMap<>(told);
+      return;
+    }
+    // Known late (the state came after detection went on without it): those told since are followed already.
+    told.forEach((node, d) -> {
+      if (!down.containsKey(node)) {
+        toldBefore.put(node, d);
+      }
+    });
   }
 
   /** Looks at every node now: decisions that need no pods, and the suspects whose pods are to be listed. */
@@ -205,7 +225,8 @@ public final class DeadNodes {
           : v.ready() ? "Ready again" + notReadyFor
           : !v.silent() ? "its kubelet is heard again (" + v.readyReason() + ")" + notReadyFor + ": not down, though not"
           + " Ready"
-          : lease != null && lease.renewedAt(now) ? "its Lease was renewed at " + lease.renewTime() + notReadyFor
+          : lease != null && lease.renewedAt(now) && !java.util.Objects.equals(lease.renewTime(),
+          d.getValue().leaseRenewedAt()) ? "its Lease was renewed at " + lease.renewTime() + notReadyFor
           + ": its kubelet runs again, though the node is not Ready" : null;
       if (reason != null) {
         down.remove(d.getKey());
@@ -287,7 +308,8 @@ public final class DeadNodes {
     String reason = v.readyReason() + " since " + since + " (" + Duration.between(since, now).toSeconds()
         + " s, grace " + grace.toSeconds() + " s); " + (renewed == null ? "no Lease" : "Lease last renewed at "
         + renewed) + "; " + statefulSetPods.size() + " StatefulSet pod(s) stuck on it";
-    Down d = new Down(node, since, renewed, reason, List.copyOf(statefulSetPods));
+    Down d = new Down(node, since, renewed, reason, List.copyOf(statefulSetPods),
+        lease == null ? null : lease.lastRenewal());
     down.put(node, d);
     return d;
   }

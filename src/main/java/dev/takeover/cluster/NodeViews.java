@@ -45,33 +45,45 @@ final class NodeViews {
   }
 
   /**
-   * A node's Lease: when it was last renewed (null: never), for how long that holds (null: the default), and when
-   * this process first saw that renewTime (null: not known).
+   * A node's Lease: when it was last renewed (null: never), for how long that holds (null: the default), when this
+   * process saw that renewTime (null: not known), and whether that was a change it saw (a renewal after one it had
+   * seen) rather than the first sight of it.
    */
-  public record LeaseView(Instant renewTime, Duration duration, Instant seenAt) {
+  public record LeaseView(Instant renewTime, Duration duration, Instant seenAt, boolean changeSeen) {
     public LeaseView(Instant renewTime, Duration duration) {
-      this(renewTime, duration, null);
+      this(renewTime, duration, null, false);
+    }
+
+    public LeaseView(Instant renewTime, Duration duration, Instant seenAt) {
+      this(renewTime, duration, seenAt, false);
     }
 
     /**
-     * Its renewal holds at {@code now}. The renewal counts from the earlier of renewTime and when it was seen:
-     * renewTime is the kubelet's clock, and one running ahead would otherwise keep a dead node's Lease "renewed" for
-     * as long as it is ahead (Kubernetes' node lifecycle controller goes by when it saw the Lease change, for the
-     * same reason). One running behind only shortens the Lease, and a down node must also be Ready Unknown, which
-     * the controller decides on its own clock.
+     * When the kubelet last renewed it, on this process's clock: renewTime is the kubelet's clock, which may run
+     * ahead or behind (Kubernetes' node lifecycle controller goes by when it saw the Lease change, for the same
+     * reason). A renewal seen as it happened counts from when it was seen; one first seen in a list counts from its
+     * renewTime, but never from later than when it was seen.
      */
-    boolean renewedAt(Instant now) {
-      if (renewTime == null) {
-        return false;
+    public Instant lastRenewal() {
+      if (renewTime == null || seenAt == null) {
+        return renewTime;
       }
-      Instant from = seenAt != null && seenAt.isBefore(renewTime) ? seenAt : renewTime;
-      return from.plus(duration == null ? DEFAULT_LEASE : duration).isAfter(now);
+      return changeSeen || seenAt.isBefore(renewTime) ? seenAt : renewTime;
     }
 
-    /** The same Lease as before (renewTime unchanged) keeps when it was first seen. */
+    /** Its last renewal holds at {@code now}. */
+    boolean renewedAt(Instant now) {
+      Instant from = lastRenewal();
+      return from != null && from.plus(duration == null ? DEFAULT_LEASE : duration).isAfter(now);
+    }
+
+    /** This Lease as seen after {@code before}: the same renewal keeps when it was first seen; a new one is a change. */
     LeaseView after(LeaseView before) {
-      return before != null && seenAt != null && before.seenAt() != null
-          && java.util.Objects.equals(before.renewTime(), renewTime) ? before : this;
+      if (before == null || seenAt == null) {
+        return this;
+      }
+      return java.util.Objects.equals(before.renewTime(), renewTime) ? before
+          : new LeaseView(renewTime, duration, seenAt, true);
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.takeover.cluster;
 
 import dev.takeover.schedule.NodesDown;
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -28,6 +27,11 @@ final class ToldDown {
   private static final Logger LOG = LoggerFactory.getLogger(ToldDown.class);
   private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(5_000);
   /**
+   * A write waits for the state topic: longer than the store's own bound on a write (its producer's delivery
+   * timeout, 30 s), so that a slow broker never has this ask again while the first is still queued behind it.
+   */
+  private static final DeliveryOptions WRITE = new DeliveryOptions().setSendTimeout(60_000);
+  /**
    * How long detection waits for the state at start: the scheduler reads the topic first. Past it (Kafka away), it
    * goes on without: a node still down is told again, rather than a node going down not told at all.
    */
@@ -46,11 +50,23 @@ final class ToldDown {
     this.vertx = vertx;
   }
 
-  /** The down periods told before, by node; asked until the scheduler answers, or with none after the wait. */
-  Future<Map<String, DeadNodes.Down>> load() {
+  /**
+   * The down periods told before, by node, to {@code known}: asked until the scheduler answers. Past the wait,
+   * {@code known} is told none, and then what the state says once it answers after all (the nodes that recovered
+   * meanwhile get their node.recovered, and their records go).
+   */
+  void load(java.util.function.Consumer<Map<String, DeadNodes.Down>> known) {
     Promise<Map<String, DeadNodes.Down>> loaded = Promise.promise();
-    ask(loaded, System.nanoTime() + WAIT_FOR_STATE.toNanos());
-    return loaded.future();
+    long giveUpAt = System.nanoTime() + WAIT_FOR_STATE.toNanos();
+    ask(loaded, giveUpAt);
+    vertx.setTimer(WAIT_FOR_STATE.toMillis(), t -> {
+      if (!loaded.future().isComplete() && !stopped) {
+        LOG.warn("what was told of dead nodes before is not known yet: going on without it, a node still down is "
+            + "told again; asked on in the background");
+        known.accept(Map.of());
+      }
+    });
+    loaded.future().onSuccess(known::accept);
   }
 
   private void ask(Promise<Map<String, DeadNodes.Down>> loaded, long giveUpAt) {
@@ -65,20 +81,19 @@ final class ToldDown {
           try {
             JsonObject data = nodes.getJsonObject(node);
             downs.put(node, readBack(node, data));
-            told.put(node, data);
+            told.putIfAbsent(node, data); // one told since, by this process, is newer
           } catch (RuntimeException bad) {
             LOG.warn("what was told of node {} cannot be read back ({}): it is told again if still down", node,
                 bad.toString());
+            unrecorded.put(node, RECOVERED); // its record goes, or it would be read and skipped at every start
           }
         }
         LOG.info("{} down period(s) told before: {}", downs.size(), downs.keySet());
         loaded.complete(downs);
-      } else if (System.nanoTime() - giveUpAt >= 0) {
-        LOG.warn("what was told of dead nodes before is not known ({}): going on without it; a node still down is "
-            + "told again", ar.cause().getMessage());
-        loaded.complete(Map.of());
+        flush();
       } else {
-        vertx.setTimer(1_000, t -> ask(loaded, giveUpAt));
+        // Each second while detection waits for it, then every 30 s in the background.
+        vertx.setTimer(System.nanoTime() - giveUpAt >= 0 ? 30_000 : 1_000, t -> ask(loaded, giveUpAt));
       }
     });
   }
@@ -109,10 +124,13 @@ final class ToldDown {
         continue;
       }
       vertx.eventBus().<JsonObject>request(NodesDown.TOLD, new JsonObject().put("node", node)
-          .put("data", word == RECOVERED ? null : word), ASK).onComplete(ar -> {
+          .put("data", word == RECOVERED ? null : word), WRITE).onComplete(ar -> {
             writing.remove(node);
             if (ar.succeeded()) {
-              unrecorded.remove(node, word); // unless a newer word came meanwhile
+              unrecorded.remove(node, word); // unless a newer word came meanwhile: that one goes next, now
+              if (unrecorded.containsKey(node)) {
+                flush();
+              }
             } else {
               LOG.debug("node {}: not recorded on the state topic yet: {}", node, ar.cause().getMessage());
             }
@@ -120,7 +138,9 @@ final class ToldDown {
     }
   }
 
+  /** Sends what is not written yet, once (the scheduler may still take it as it stops), and asks nothing more. */
   void stop() {
+    flush();
     stopped = true;
   }
 

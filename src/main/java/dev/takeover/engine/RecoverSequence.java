@@ -169,6 +169,9 @@ final class RecoverSequence {
   }
 
   private NodeOps.TaintChange outOfService(Run run, Node node, Lease lease, List<Stuck> stuck) {
+    if (run.cancelled != null) {
+      throw new Run.Cancelled(run.cancelled, Step.TAINT); // asked while the node and its Lease were read
+    }
     String alive = RecoverDecision.alive(node, lease, now());
     if (alive != null) {
       throw cameBack(alive);
@@ -219,6 +222,9 @@ final class RecoverSequence {
           }
           // Read again before a force delete too: a node back during pod GC's wait keeps its pods.
           return stillDown(run).compose(y -> {
+            if (run.cancelled != null) {
+              return Future.failedFuture(new Run.Cancelled(run.cancelled, Step.TAINT)); // asked while it read
+            }
             forced.add(pod.key());
             return parts.kube().pods.forceDelete(pod);
           }).compose(answer -> answer.kind() == PodOps.EvictionAnswer.Kind.ACCEPTED

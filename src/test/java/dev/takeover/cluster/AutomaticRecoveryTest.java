@@ -135,6 +135,23 @@ class AutomaticRecoveryTest {
   }
 
   @Test
+  void recoverAfter_counts_from_when_the_watch_last_heard_the_node_not_from_a_kubelet_clock_running_behind() {
+    Duration recoverAfter = Duration.ofSeconds(3);
+    deploy(WORKERS_AUTOMATIC.withRecoverAfter(recoverAfter));
+    Instant written = Instant.now().minusSeconds(600); // the kubelet's clock, 10 min behind
+    Instant heard = Instant.now().minusSeconds(1);     // when the watch saw that renewal, on the daemon's clock
+    JsonObject down = downEvent(NODE, written);
+    down.getJsonObject("data").put("silentSince", heard.toString());
+    tell(down);
+
+    ConsumerRecord<String, byte[]> r = awaitTicket(NODE, Duration.ofSeconds(20));
+    assertFalse(Instant.ofEpochMilli(r.timestamp()).isBefore(heard.plus(recoverAfter)),
+        "published at " + Instant.ofEpochMilli(r.timestamp()) + ", last heard at " + heard);
+    assertEquals("recover-" + NODE + "-" + written.getEpochSecond(), json(r).getString("id"),
+        "the period keeps the name its Lease gives it: the same on every replica");
+  }
+
+  @Test
   void a_node_recovered_before_recoverAfter_gets_no_ticket() {
     Duration recoverAfter = Duration.ofSeconds(2);
     deploy(WORKERS_AUTOMATIC.withRecoverAfter(recoverAfter));
@@ -258,11 +275,15 @@ class AutomaticRecoveryTest {
 
   /** A node.down as the watch tells it. */
   private void down(String node, Instant leaseRenewedAt) {
-    tell(new JsonObject().put("type", DeadNodeWatch.DOWN).put("node", node).put("time", Instant.now().toString())
+    tell(downEvent(node, leaseRenewedAt));
+  }
+
+  private static JsonObject downEvent(String node, Instant leaseRenewedAt) {
+    return new JsonObject().put("type", DeadNodeWatch.DOWN).put("node", node).put("time", Instant.now().toString())
         .put("data", new JsonObject().put("pods", new io.vertx.core.json.JsonArray())
             .put("notReadySince", leaseRenewedAt.plusSeconds(1).toString())
             .put("leaseRenewedAt", leaseRenewedAt.toString())
-            .put("reason", "Lease last renewed at " + leaseRenewedAt)));
+            .put("reason", "Lease last renewed at " + leaseRenewedAt));
   }
 
   private void tell(JsonObject nodeEvent) {

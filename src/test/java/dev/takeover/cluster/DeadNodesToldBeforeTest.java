@@ -113,6 +113,26 @@ class DeadNodesToldBeforeTest {
   }
 
   @Test
+  void after_a_failover_the_renewal_that_was_told_is_no_sign_of_life_whatever_the_kubelet_clock_wrote() {
+    // Its kubelet's clock ran 20 min ahead: the last renewal it wrote (at 1200) is still "in the future" when the
+    // next leader first lists it, at 200; as a first sight it would hold until 240.
+    Down ahead = new Down("w2", at(0), at(1200), "…", List.of("default/mysql-0"));
+    dead.toldBefore(Map.of("w2", ahead));
+    List<NodeView> all = new java.util.ArrayList<>(List.of(down("w2", 0)));
+    Map<String, LeaseView> leases = new java.util.HashMap<>(Map.of("w2",
+        new LeaseView(at(1200), Duration.ofSeconds(40), at(200))));
+    for (String up : List.of("m", "w1", "w4")) {
+      all.add(new NodeView(up, true, null, "", false));
+      leases.put(up, new LeaseView(at(200), Duration.ofSeconds(40), at(200)));
+    }
+    dead.nodesListed(all, at(200));
+    dead.leasesListed(leases);
+
+    assertEquals(List.of(new StillDown(ahead)), dead.pass(at(201)).decisions());
+    assertEquals(List.of(), dead.pass(at(202)).decisions(), "not recovered: no renewal since the one told");
+  }
+
+  @Test
   void what_was_told_is_judged_only_once_the_nodes_and_leases_are_listed() {
     dead.toldBefore(Map.of("w2", told));
     assertEquals(List.of(), dead.pass(at(1)).decisions(), "no node list yet: not 'removed from the cluster'");
