@@ -259,13 +259,14 @@ final class RecoverSequence {
       // Why a replacement is not Ready yet, told as it happens: its volume still attached to the dead node.
       List<String> volumes = s.stuck.stream().flatMap(p -> p.claims().stream()).map(c -> c.volume())
           .filter(v -> v != null).distinct().toList();
-      Future<Map<String, Instant>> released = new dev.takeover.engine.confirm.VolumeRelease(parts.watches(),
-          parts.clock()).await(volumes, run.nodeName(), deadline, run.watches,
+      var release = new dev.takeover.engine.confirm.VolumeRelease(parts.watches(), parts.clock());
+      Future<Map<String, Instant>> released = release.await(volumes, run.nodeName(), deadline, run.watches,
           (volume, line) -> parts.events().publish(new EngineEvent.Warning(run.id, now(), line)), Future.join(checks));
       return Future.join(Future.join(checks), released).transform(ar -> {
         List<String> failures = checks.stream().filter(Future::failed).map(f -> f.cause().getMessage()).sorted().toList();
         return failures.isEmpty() ? Future.succeededFuture(run) : Future.failedFuture("confirm failed for "
-            + failures.size() + " of " + checks.size() + " StatefulSet pods: " + String.join("; ", failures));
+            + failures.size() + " of " + checks.size() + " StatefulSet pods: " + String.join("; ", failures)
+            + release.stillAttached()); // why: a volume the dead node still holds
       });
     }, r -> r.moves.size() + " StatefulSet " + (r.moves.size() == 1 ? "pod" : "pods")
         + " Ready elsewhere with the same volumes")

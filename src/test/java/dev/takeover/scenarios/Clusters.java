@@ -47,7 +47,12 @@ final class Clusters {
 
     /** The seed's nodes, without these controllers (a cluster that lacks a feature). */
     static Simulated seedNodes(SimTiming timing, dev.takeover.sim.SimController... without) {
-      SimulatedCluster sim = SimulatedCluster.builder().timing(timing).without(without).start();
+      return seedNodes(b -> b.timing(timing).without(without));
+    }
+
+    /** The seed's nodes, on a cluster built with these options (timing, a request hook...). */
+    static Simulated seedNodes(java.util.function.UnaryOperator<SimulatedCluster.Builder> options) {
+      SimulatedCluster sim = options.apply(SimulatedCluster.builder()).start();
       try {
         sim.scenario()
             .node("kube-master").controlPlane()

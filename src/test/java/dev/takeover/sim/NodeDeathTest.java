@@ -43,7 +43,15 @@ class NodeDeathTest {
 
   @BeforeEach
   void start() {
-    cluster = Seed.cluster(SimTiming.fast());
+    start(SimTiming.fast());
+  }
+
+  /** The seed on a cluster with this timing (in place of the fast one). */
+  void start(SimTiming timing) {
+    if (cluster != null) {
+      cluster.close();
+    }
+    cluster = Seed.cluster(timing);
     client = cluster.client();
   }
 
@@ -119,6 +127,90 @@ class NodeDeathTest {
     });
     Pod now = client.pods().inNamespace("default").withName("mysql-0").get();
     assertNotEquals(oldUid, now.getMetadata().getUid());
+  }
+
+  @Test
+  void the_node_lifecycle_controller_notices_a_silent_node_only_on_its_own_runs() {
+    // Runs every 2 s, grace 2.5 s: the renewal is heard on a run, and the node called Unknown on the first run at
+    // least the grace after that one: 4 to 6 s after the last renewal, never at 2.5 s.
+    start(SimTiming.fast().withNodeMonitorPeriod(Duration.ofSeconds(2)));
+    cluster.stopNode("kube-node02");
+    await("kube-node02 Unknown", BOUND, () -> "Unknown".equals(ready(node()).getStatus()));
+    Instant unknownSeen = Instant.now();
+
+    Instant lastRenewal = client.leases().inNamespace("kube-node-lease").withName("kube-node02").get().getSpec()
+        .getRenewTime().toInstant();
+    Duration silent = Duration.between(lastRenewal, unknownSeen);
+    System.out.printf("node monitor period 2 s, grace 2.5 s: Unknown %d ms after the last renewal%n", silent.toMillis());
+    assertTrue(silent.compareTo(Duration.ofMillis(3950)) >= 0, "not before the run after the grace: " + silent);
+    assertTrue(silent.compareTo(Duration.ofMillis(6500)) <= 0, "on that run: " + silent);
+  }
+
+  @Test
+  void the_first_toleration_that_matches_a_taint_decides_and_the_shortest_of_those_counts() {
+    // GetMatchingTolerations takes, per taint, the first toleration that matches it; getMinTolerationTime the
+    // smallest tolerationSeconds among those. A later toleration of everything does not make 1 s last for ever.
+    bareOnNode02("one-second-first", new TolerationBuilder().withKey("node.kubernetes.io/unreachable")
+        .withOperator("Exists").withEffect("NoExecute").withTolerationSeconds(1L).build(),
+        new TolerationBuilder().withOperator("Exists").build());
+    bareOnNode02("forever-first", new TolerationBuilder().withOperator("Exists").build(),
+        new TolerationBuilder().withKey("node.kubernetes.io/unreachable").withOperator("Exists")
+            .withEffect("NoExecute").withTolerationSeconds(1L).build());
+    await("both Running", BOUND, () -> "Running".equals(phase("one-second-first")) && "Running".equals(phase("forever-first")));
+    cluster.stopNode("kube-node02");
+    await("unreachable NoExecute", BOUND, () -> has(node(), "node.kubernetes.io/unreachable", "NoExecute"));
+    long tainted = System.nanoTime();
+
+    await("one-second-first evicted", BOUND, () -> terminating("one-second-first"));
+    long evictedMs = (System.nanoTime() - tainted) / 1_000_000;
+    cluster.awaitSettled(BOUND);
+
+    assertTrue(evictedMs >= 900, "after its 1 s, not before: " + evictedMs + " ms");
+    assertFalse(terminating("forever-first"), "its first matching toleration has no tolerationSeconds: for ever");
+  }
+
+  @Test
+  void pod_gc_force_deletes_a_terminating_pod_of_an_out_of_service_node_on_its_next_run_not_at_once() {
+    // Pod GC runs every podGcPeriod (gcCheckPeriod, 20 s): a pod that starts terminating just after a run waits for
+    // the next one, a whole period later.
+    start(SimTiming.fast().withPodGcPeriod(Duration.ofSeconds(2)));
+    Duration period = cluster.timing().podGcPeriod();
+    bareOnNode02("tolerant", new TolerationBuilder().withOperator("Exists").build());
+    await("tolerant Running", BOUND, () -> "Running".equals(phase("tolerant")));
+    cluster.stopNode("kube-node02");
+    await("kube-node02 Unknown", BOUND, () -> "Unknown".equals(ready(node()).getStatus()));
+    cluster.awaitSettled(BOUND);
+    client.nodes().withName("kube-node02").edit(n -> {
+      List<Taint> taints = new ArrayList<>(n.getSpec().getTaints());
+      taints.add(new TaintBuilder().withKey(PodGc.OUT_OF_SERVICE).withValue("nodeshutdown").withEffect("NoExecute").build());
+      n.getSpec().setTaints(taints);
+      return n;
+    });
+    // mysql-0 does not tolerate the taint: evicted, Terminating, then gone on pod GC's next run.
+    await("mysql-0 collected by a pod GC run", BOUND, () -> {
+      Pod p = client.pods().inNamespace("default").withName("mysql-0").get();
+      return p == null || !"kube-node02".equals(p.getSpec().getNodeName());
+    });
+
+    client.pods().inNamespace("default").withName("tolerant").delete(); // graceful: no kubelet finishes it
+    long deleted = System.nanoTime();
+    await("tolerant collected by the next run", BOUND, () -> client.pods().inNamespace("default").withName("tolerant")
+        .get() == null);
+    long waitedMs = (System.nanoTime() - deleted) / 1_000_000;
+    System.out.printf("pod GC period %d ms: a pod terminating just after a run went %d ms later%n", period.toMillis(),
+        waitedMs);
+    assertTrue(waitedMs >= period.toMillis() - 500, "not before the next run: " + waitedMs + " ms");
+  }
+
+  private void bareOnNode02(String name, io.fabric8.kubernetes.api.model.Toleration... tolerations) {
+    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName(name).endMetadata()
+        .withNewSpec().withNodeName("kube-node02").addNewContainer().withName("c").withImage("pause").endContainer()
+        .withTolerations(tolerations).endSpec().build()).create();
+  }
+
+  private boolean terminating(String pod) {
+    Pod p = client.pods().inNamespace("default").withName(pod).get();
+    return p != null && p.getMetadata().getDeletionTimestamp() != null;
   }
 
   private Node node() {

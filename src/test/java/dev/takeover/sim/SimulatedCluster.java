@@ -53,7 +53,8 @@ public final class SimulatedCluster implements AutoCloseable {
   private final KubernetesClient client;
 
   private SimulatedCluster(Builder builder) {
-    this.timing = builder.timing;
+    this.timing = builder.disableForceDetachOnTimeout ? builder.timing.withDisableForceDetachOnTimeout(true)
+        : builder.timing;
     List<Controller> controllers = new ArrayList<>();
     NodeLeases leases = null;
     for (SimController c : builder.controllers) {
@@ -261,8 +262,18 @@ public final class SimulatedCluster implements AutoCloseable {
     private RequestHook hook;
     private int watchHistory = 10_000;
     private Duration bookmarkInterval = SimApiServer.DEFAULT_BOOKMARK_INTERVAL;
+    private boolean disableForceDetachOnTimeout;
 
     private Builder() {}
+
+    /**
+     * As kube-controller-manager run with --disable-force-detach-on-timeout (1.30+; off by default, as here): a
+     * dead node's volume is never detached after maxWaitForUnmount, only once the node is out of service.
+     */
+    public Builder disableForceDetachOnTimeout() {
+      this.disableForceDetachOnTimeout = true;
+      return this;
+    }
 
     /** How many changes the watch history keeps (default 10,000); a watch from an older version gets 410 Expired. */
     public Builder watchHistory(int changes) {

@@ -138,6 +138,71 @@ class VolumeAttachmentTest {
   }
 
   @Test
+  void a_detach_lingers_for_the_attachers_unpublish_with_a_deletion_timestamp_and_its_finalizer() throws Exception {
+    start(SimTiming.fast().withDetachDelay(Duration.ofMillis(1500)));
+    String oldUid = pod().getMetadata().getUid();
+    String old = attachmentName("kube-node02");
+    VolumeAttachment attached = client.storage().v1().volumeAttachments().withName(old).get();
+    assertEquals(List.of("external-attacher/ebs-csi-aws-com"), attached.getMetadata().getFinalizers(),
+        "the external-attacher's finalizer, its driver's dots made dashes");
+    client.nodes().withName("kube-node02").patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
+        "{\"spec\":{\"unschedulable\":true}}");
+
+    assertTrue(client.pods().withName("mysql-0").evict());
+    await("the old attachment being deleted", BOUND, () -> {
+      VolumeAttachment va = client.storage().v1().volumeAttachments().withName(old).get();
+      return va != null && va.getMetadata().getDeletionTimestamp() != null;
+    });
+    long deleted = System.nanoTime();
+    await("the new mysql-0 bound to kube-node01", BOUND, () -> pod() != null && !oldUid.equals(pod().getMetadata()
+        .getUid()) && "kube-node01".equals(pod().getSpec().getNodeName()));
+    assertEquals(List.of("kube-node02 attached"), attachments(), "still attached there: no attachment to kube-node01 yet");
+    assertEquals("Pending", pod().getStatus().getPhase());
+
+    await("mysql-0 Ready on kube-node01", BOUND, () -> readyOn("kube-node01", oldUid));
+    long lingeredMs = (System.nanoTime() - deleted) / 1_000_000;
+    System.out.printf("live node: VolumeAttachment deleted to new pod Ready: %d ms (detachDelay 1500 ms)%n", lingeredMs);
+    assertTrue(lingeredMs >= 1400, lingeredMs + " ms");
+    assertEquals(List.of("kube-node01 attached"), attachments());
+    assertEquals(List.of(), multiAttachEvents(), "the detach operation runs meanwhile: no attach tried, no event");
+  }
+
+  @Test
+  void with_force_detach_on_timeout_disabled_a_dead_nodes_volume_waits_for_the_out_of_service_taint() {
+    cluster = SimulatedCluster.builder().timing(SimTiming.fast()).disableForceDetachOnTimeout().start();
+    client = cluster.client();
+    cluster.scenario().node("kube-master").controlPlane().node("kube-node01").node("kube-node02")
+        .pv("pv1", "1Gi", "standard", v -> v.csi(DRIVER, HANDLE))
+        .headlessService("default", "mysql", 3306)
+        .statefulSet("default", "mysql", s -> s.image("mysql:5.7").claimTemplate("pvc", "standard", "1Gi")
+            .mount("pvc", "/var/lib/mysql").placeOn("kube-node02"))
+        .apply();
+    String oldUid = pod().getMetadata().getUid();
+    cluster.stopNode("kube-node02");
+    await("kube-node02 Unknown", BOUND, () -> nodeReady("kube-node02").equals("Unknown"));
+    cluster.awaitSettled(BOUND);
+
+    client.pods().withName("mysql-0").withGracePeriod(0).delete();
+    await("the Multi-Attach error on the new mysql-0", BOUND, () -> !multiAttachEvents().isEmpty());
+    long forced = System.nanoTime();
+    // Twice maxWaitForUnmount, then the cluster at rest: no timer is left that would ever detach it.
+    await("twice maxWaitForUnmount", BOUND, () -> System.nanoTime() - forced
+        > 2 * cluster.timing().maxWaitForUnmount().toNanos());
+    cluster.awaitSettled(BOUND);
+    assertEquals(List.of("kube-node02 attached"), attachments(), "never force-detached");
+    assertEquals("Pending", pod().getStatus().getPhase());
+
+    client.nodes().withName("kube-node02").edit(n -> {
+      List<Taint> taints = new ArrayList<>(n.getSpec().getTaints());
+      taints.add(new TaintBuilder().withKey(PodGc.OUT_OF_SERVICE).withValue("nodeshutdown").withEffect("NoExecute").build());
+      n.getSpec().setTaints(taints);
+      return n;
+    });
+    await("mysql-0 Ready on kube-node01 once out of service", BOUND, () -> readyOn("kube-node01", oldUid));
+    assertEquals(List.of("kube-node01 attached"), attachments());
+  }
+
+  @Test
   void a_hostpath_volume_is_not_attachable_and_gets_no_attachment() {
     cluster = Seed.cluster(SimTiming.fast());
     client = cluster.client();

@@ -42,6 +42,8 @@ public final class VolumeRelease {
 
   private final ListWatches watches;
   private final Clock clock;
+  /** The last wait started: what it knew when it ended explains a confirm that failed. */
+  private Wait last;
 
   public VolumeRelease(ListWatches watches, Clock clock) {
     this.watches = watches;
@@ -76,8 +78,38 @@ public final class VolumeRelease {
       return Future.succeededFuture(Map.of());
     }
     Wait wait = new Wait(wanted, fromNode, health, progress);
+    last = wait;
     enough.onComplete(x -> wait.result.tryComplete(wait.frozen()));
     return wait.start(deadline);
+  }
+
+  /**
+   * For the reason of a confirm that failed: each volume the last wait saw attached to its node and not released
+   * by the time it ended, with its VolumeAttachment and what Kubernetes waits for, each as "; …"; "" when there is
+   * none (all released, none attachable, or the attachments could not be read). Call on the owning context, once the
+   * wait has ended.
+   */
+  public String stillAttached() {
+    if (last == null) {
+      return "";
+    }
+    StringBuilder why = new StringBuilder();
+    for (String volume : last.volumes) {
+      if (!last.held.containsKey(volume) || last.released.containsKey(volume)) {
+        continue;
+      }
+      List<VolumeAttachment> holding = last.holding(volume);
+      String names = String.join(", ", holding.stream().map(va -> va.getMetadata().getName()).toList());
+      boolean detaching = !holding.isEmpty() && holding.stream()
+          .allMatch(va -> va.getMetadata().getDeletionTimestamp() != null);
+      why.append("; ").append(volume).append(" is still attached to ").append(last.fromNode)
+          .append(" (VolumeAttachment ").append(names).append(detaching
+              ? ", being deleted: the CSI driver has not finished detaching it)"
+              : "): Kubernetes detaches it once the node is out of service (deadNodes.outOfServiceTaint), else 6 min"
+              + " after its pods are gone, never if kube-controller-manager runs with"
+              + " --disable-force-detach-on-timeout");
+    }
+    return why.toString();
   }
 
   private final class Wait {

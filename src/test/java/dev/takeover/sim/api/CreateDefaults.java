@@ -159,8 +159,9 @@ final class CreateDefaults {
   private static List<Toleration> withDefaultTolerationSeconds(List<Toleration> existing) {
     List<Toleration> tolerations = new ArrayList<>(existing == null ? List.of() : existing);
     for (String key : List.of("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")) {
-      boolean tolerated = tolerations.stream().anyMatch(t -> key.equals(t.getKey())
-          && (t.getEffect() == null || t.getEffect().isEmpty() || "NoExecute".equals(t.getEffect())));
+      // As the admission plugin: a toleration with no key counts, whatever its operator.
+      boolean tolerated = tolerations.stream().anyMatch(t -> (key.equals(t.getKey()) || t.getKey() == null
+          || t.getKey().isEmpty()) && (t.getEffect() == null || t.getEffect().isEmpty() || "NoExecute".equals(t.getEffect())));
       if (!tolerated) {
         tolerations.add(new TolerationBuilder().withKey(key).withOperator("Exists").withEffect("NoExecute")
             .withTolerationSeconds(300L).build());

@@ -23,7 +23,8 @@ import java.util.Set;
 
 /**
  * kube-controller-manager's attach-detach controller for CSI volumes (pkg/controller/volume/attachdetach/reconciler),
- * with the CSI external-attacher's part (status.attached after {@code SimTiming.attachDelay}).
+ * with the CSI external-attacher's part (its finalizer, ControllerPublish in {@code SimTiming.attachDelay},
+ * ControllerUnpublish in {@code SimTiming.detachDelay}).
  * <ul>
  *   <li>Desired: every attachable volume of every pod bound to a node and not terminal (Succeeded/Failed). A
  *   terminating pod on a dead node stays desired: its containers still look running, so the volume stays until the
@@ -31,13 +32,21 @@ import java.util.Set;
  *   <li>Detach first (as the reconciler): an attachment no pod wants is deleted at once when the node's kubelet has
  *   unmounted it (a live kubelet has; a stopped one never does), or when the node carries the out-of-service taint
  *   (NodeOutOfServiceVolumeDetach, GA in 1.28); on a node that is not Ready, after {@code maxWaitForUnmount} (6 min
- *   in Kubernetes) since the detach was first wanted; on a Ready node whose kubelet is stopped, not at all.</li>
+ *   in Kubernetes) since the detach was first wanted, unless {@code disableForceDetachOnTimeout}
+ *   (--disable-force-detach-on-timeout); on a Ready node whose kubelet is stopped, not at all.</li>
+ *   <li>Detach takes time: the delete leaves the VolumeAttachment with a deletionTimestamp, held by the finalizer
+ *   {@code external-attacher/<driver, each character not [a-zA-Z0-9-] made '-'>}; after {@code detachDelay} the
+ *   attacher sets status.attached false and removes its finalizer, and the object is gone. Until then the volume
+ *   counts as attached there: the csi attacher's Detach waits for the object to go, and while that operation runs
+ *   no attach of the volume is started (IsOperationPending), without an event.</li>
  *   <li>Attach: a VolumeAttachment (spec.attacher, nodeName, source.persistentVolumeName) named as the CSI attacher
- *   names it. A ReadWriteOnce volume still attached to another node is not attached: each pod waiting for it gets
- *   one Warning FailedAttachVolume "Multi-Attach error for volume ...", and its kubelet does not start it.</li>
+ *   names it; the external-attacher adds its finalizer first, then status.attached after {@code attachDelay}. A
+ *   ReadWriteOnce volume still attached to another node (and no operation on it running) is not attached: each pod
+ *   waiting for it gets one Warning FailedAttachVolume "Multi-Attach error for volume ...", and its kubelet does not
+ *   start it.</li>
  * </ul>
- * Simplified: a detach deletes the VolumeAttachment outright (the external-attacher's finalizer and
- * ControllerUnpublish take no time), and the node's status.volumesAttached/volumesInUse are not written.
+ * Simplified: the node's status.volumesAttached/volumesInUse are not written; the PV gets no external-attacher
+ * finalizer; a detach slower than the csi attacher's own timeout (2 min, then retried with backoff) is not modelled.
  */
 public final class AttachDetach implements Controller {
   public static final String COMPONENT = "attachdetach-controller";
@@ -46,6 +55,8 @@ public final class AttachDetach implements Controller {
   private final Map<String, Instant> detachRequested = new HashMap<>();
   /** When the attacher finishes attaching, by attachment name. */
   private final Map<String, Instant> attachedAt = new HashMap<>();
+  /** When the attacher finishes detaching (ControllerUnpublish), by attachment name. */
+  private final Map<String, Instant> detachedAt = new HashMap<>();
   /** "pv node" entries of the desired state whose Multi-Attach error was reported (once each, as the reconciler). */
   private final Set<String> multiAttachReported = new HashSet<>();
 
@@ -76,6 +87,7 @@ public final class AttachDetach implements Controller {
     }
     multiAttachReported.retainAll(desired.keySet());
     List<VolumeAttachment> attachments = new ArrayList<>(client.storage().v1().volumeAttachments().list().getItems());
+    finishDetaches(context, attachments);
     detach(context, attachments, desired.keySet(), nodes);
     for (Map.Entry<String, List<Pod>> wanted : desired.entrySet()) {
       attach(context, attachments, desiredVolume.get(wanted.getKey()), wanted.getValue(), desired);
@@ -84,6 +96,7 @@ public final class AttachDetach implements Controller {
     attachments.forEach(va -> names.add(va.getMetadata().getName()));
     detachRequested.keySet().retainAll(names);
     attachedAt.keySet().retainAll(names);
+    detachedAt.keySet().retainAll(names);
   }
 
   private void detach(ControllerContext context, List<VolumeAttachment> attachments, Set<String> desired,
@@ -91,6 +104,9 @@ public final class AttachDetach implements Controller {
     Instant now = context.now();
     for (VolumeAttachment va : List.copyOf(attachments)) {
       String name = va.getMetadata().getName();
+      if (deleting(va)) {
+        continue; // the detach operation runs: it waits for the attacher to let the object go
+      }
       if (desired.contains(key(Attachments.volume(va), Attachments.node(va)))) {
         detachRequested.remove(name); // wanted again: the wait starts over (ResetDetachRequestTime)
         continue;
@@ -103,16 +119,23 @@ public final class AttachDetach implements Controller {
       boolean outOfService = node != null && node.getSpec().getTaints() != null && node.getSpec().getTaints().stream()
           .anyMatch(t -> PodGc.OUT_OF_SERVICE.equals(t.getKey()));
       Instant forceAt = requested.plus(context.timing().maxWaitForUnmount());
-      boolean forceDetach = !healthy && !now.isBefore(forceAt);
+      boolean forceOnTimeout = !context.timing().disableForceDetachOnTimeout();
+      boolean forceDetach = !healthy && forceOnTimeout && !now.isBefore(forceAt);
       if (mounted && !forceDetach && !outOfService) {
-        if (!healthy) {
+        if (!healthy && forceOnTimeout) {
           context.wakeAt("force detach " + name, forceAt);
         }
         continue;
       }
       context.client().storage().v1().volumeAttachments().withName(name).delete();
-      attachments.remove(va);
       detachRequested.remove(name);
+      // Held by the attacher's finalizer, it stays (and the volume attached there) until ControllerUnpublish is done.
+      VolumeAttachment left = context.client().storage().v1().volumeAttachments().withName(name).get();
+      attachments.remove(va);
+      if (left != null) {
+        attachments.add(left);
+        finishDetach(context, left);
+      }
     }
   }
 
@@ -123,8 +146,14 @@ public final class AttachDetach implements Controller {
     VolumeAttachment existing = attachments.stream()
         .filter(va -> volume.equals(Attachments.volume(va)) && node.equals(Attachments.node(va))).findFirst().orElse(null);
     if (existing != null) {
-      finishAttach(context, existing);
-      return;
+      if (!deleting(existing)) {
+        finishAttach(context, existing);
+      }
+      return; // a detach still running there: attached again once it is done
+    }
+    if (!Attachments.multiAttachAllowed(pv) && attachments.stream().anyMatch(va -> volume.equals(Attachments.volume(va))
+        && (deleting(va) || !Attachments.isAttached(va)))) {
+      return; // an operation on the volume runs (IsOperationPending, by volume alone when RWO): no attach, no event
     }
     List<String> elsewhere = attachments.stream().filter(va -> volume.equals(Attachments.volume(va)))
         .map(Attachments::node).filter(n -> !node.equals(n)).toList();
@@ -144,10 +173,21 @@ public final class AttachDetach implements Controller {
     finishAttach(context, created);
   }
 
-  /** The external-attacher: ControllerPublish takes {@code attachDelay}, then status.attached is true. */
+  /**
+   * The external-attacher: it puts its finalizer on the VolumeAttachment, then ControllerPublish takes
+   * {@code attachDelay}, then status.attached is true.
+   */
   private void finishAttach(ControllerContext context, VolumeAttachment va) {
     if (Attachments.isAttached(va)) {
       return;
+    }
+    String finalizer = finalizer(va);
+    if (va.getMetadata().getFinalizers() == null || !va.getMetadata().getFinalizers().contains(finalizer)) {
+      List<String> finalizers = new ArrayList<>(va.getMetadata().getFinalizers() == null ? List.of()
+          : va.getMetadata().getFinalizers());
+      finalizers.add(finalizer);
+      va.getMetadata().setFinalizers(finalizers);
+      va = context.client().storage().v1().volumeAttachments().resource(va).update();
     }
     Instant due = attachedAt.computeIfAbsent(va.getMetadata().getName(),
         n -> context.now().plus(context.timing().attachDelay()));
@@ -157,6 +197,50 @@ public final class AttachDetach implements Controller {
     }
     va.setStatus(new VolumeAttachmentStatusBuilder().withAttached(true).build());
     context.client().storage().v1().volumeAttachments().resource(va).updateStatus();
+  }
+
+  private void finishDetaches(ControllerContext context, List<VolumeAttachment> attachments) {
+    for (VolumeAttachment va : List.copyOf(attachments)) {
+      if (deleting(va) && finishDetach(context, va)) {
+        attachments.remove(va);
+      }
+    }
+  }
+
+  /**
+   * The external-attacher on a VolumeAttachment being deleted: ControllerUnpublish takes {@code detachDelay} from
+   * when it first saw it so; then status.attached false, then its finalizer removed, and the object goes. True when
+   * it is gone.
+   */
+  private boolean finishDetach(ControllerContext context, VolumeAttachment va) {
+    String name = va.getMetadata().getName();
+    Instant due = detachedAt.computeIfAbsent(name, n -> context.now().plus(context.timing().detachDelay()));
+    if (context.now().isBefore(due)) {
+      context.wakeAt("detach " + name, due);
+      return false;
+    }
+    var attachments = context.client().storage().v1().volumeAttachments();
+    if (Attachments.isAttached(va)) {
+      va.setStatus(new VolumeAttachmentStatusBuilder().withAttached(false).build());
+      va = attachments.resource(va).updateStatus();
+    }
+    List<String> finalizers = new ArrayList<>(va.getMetadata().getFinalizers() == null ? List.of()
+        : va.getMetadata().getFinalizers());
+    finalizers.remove(finalizer(va));
+    va.getMetadata().setFinalizers(finalizers);
+    attachments.resource(va).update(); // the last finalizer of an object being deleted: the server removes it
+    detachedAt.remove(name);
+    return finalizers.isEmpty();
+  }
+
+  /** external-attacher/ + the driver name, each character not [a-zA-Z0-9-] made '-' (GetFinalizerName). */
+  static String finalizer(VolumeAttachment va) {
+    String name = va.getSpec().getAttacher().replaceAll("[^a-zA-Z0-9-]", "-");
+    return "external-attacher/" + (name.endsWith("-") ? name + "X" : name);
+  }
+
+  private static boolean deleting(VolumeAttachment va) {
+    return va.getMetadata().getDeletionTimestamp() != null;
   }
 
   /**

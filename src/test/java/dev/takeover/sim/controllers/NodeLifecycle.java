@@ -22,6 +22,8 @@ import java.util.Map;
  * (and loses it when uncordoned). A stopped node is noticed as Kubernetes notices it (watch/node-dies.jsonl): once
  * its Lease has not been renewed for {@code SimTiming.nodeMonitorGrace}, its conditions go Unknown
  * (NodeStatusUnknown) with the taint unreachable:NoSchedule, and {@code noExecuteDelay} later unreachable:NoExecute;
+ * that is noticed on the controller's own runs ({@code SimTiming.nodeMonitorPeriod}), not at the instant the grace
+ * ends;
  * its pods become Ready=False and stay bound there. When it starts again, it is Ready and untainted.
  * Eviction after tolerationSeconds is {@link TaintEviction}'s; the out-of-service taint's force delete, {@link PodGc}'s.
  */
@@ -32,10 +34,14 @@ public final class NodeLifecycle implements Controller {
       "PIDPressure", new String[] {"False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"},
       "Ready", new String[] {"True", "KubeletReady", "kubelet is posting ready status"});
 
+  /** When monitorNodeHealth runs (every nodeMonitorPeriod from the start). */
+  private Ticks monitorRuns;
+
   @Override
   public void reconcile(ControllerContext context) {
     KubernetesClient client = context.client();
     Instant now = context.now();
+    monitorRuns(context, now);
     for (Node node : client.nodes().list().getItems()) {
       String name = node.getMetadata().getName();
       boolean unreachable = context.isStopped(name) && unheardOf(context, name, now);
@@ -54,18 +60,33 @@ public final class NodeLifecycle implements Controller {
     }
   }
 
-  /** True once the node's Lease has gone unrenewed for the grace; until then, a pass is asked for at that time. */
-  private static boolean unheardOf(ControllerContext context, String node, Instant now) {
+  /**
+   * True once the node's Lease has gone unrenewed for the grace, as monitorNodeHealth finds it: it runs every
+   * {@code nodeMonitorPeriod}, takes a renewal as heard on its first run after it (probeTimestamp), and calls the node
+   * Unknown on its first run at least the grace after that; so between grace and grace + period after the renewal
+   * (the grace a multiple of the period, as Kubernetes' 50 s and 5 s).
+   * Until then, a pass is asked for at that run.
+   */
+  private boolean unheardOf(ControllerContext context, String node, Instant now) {
     Lease lease = context.client().leases().inNamespace("kube-node-lease").withName(node).get();
     if (lease == null || lease.getSpec() == null || lease.getSpec().getRenewTime() == null) {
       return true;
     }
-    Instant due = lease.getSpec().getRenewTime().toInstant().plus(context.timing().nodeMonitorGrace());
+    Instant heard = monitorRuns(context, now).lookAtOrAfter(lease.getSpec().getRenewTime().toInstant(), now);
+    Instant due = monitorRuns(context, now).lookAtOrAfter(heard.plus(context.timing().nodeMonitorGrace()), now);
     if (now.isBefore(due)) {
       context.wakeAt("unreachable " + node, due);
       return false;
     }
     return true;
+  }
+
+  private Ticks monitorRuns(ControllerContext context, Instant now) {
+    if (monitorRuns == null) {
+      monitorRuns = new Ticks(context.timing().nodeMonitorPeriod());
+      monitorRuns.lookAtOrAfter(now, now); // the controller starts with the cluster
+    }
+    return monitorRuns;
   }
 
   /** The NoExecute taint follows the NoSchedule one by {@code noExecuteDelay} (the controller's next pass). */
