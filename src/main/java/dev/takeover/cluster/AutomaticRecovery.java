@@ -109,6 +109,9 @@ public final class AutomaticRecovery extends VerticleBase {
   @Override
   public Future<?> stop() {
     due.values().forEach(p -> vertx.cancelTimer(p.timer));
+    // An ask still in flight finds its period gone when it ends: no retry timer after the stop (a deposed leader's
+    // recovery would otherwise read the node and warn on, with its publisher closed).
+    due.clear();
     return Future.join(consumer == null ? Future.succeededFuture() : consumer.unregister(),
         outcomes == null ? Future.succeededFuture() : outcomes.unregister()).eventually(publisher::close);
   }

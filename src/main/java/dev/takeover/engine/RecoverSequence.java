@@ -80,6 +80,7 @@ final class RecoverSequence {
             s.stuck = NodeRecord.toConfirm(view.node(), run.started).stream()
                 .map(e -> new Stuck(e.pod(), e.claims())).toList();
             s.resumedAfterTaint = true;
+            s.tainted = true; // its taint is there, whatever happens next: the outcome must say it stays
             return Future.succeededFuture("resumed after its taint: " + s.stuck.size() + " StatefulSet pod(s) to"
                 + " confirm: " + String.join("; ", s.stuck.stream().map(Stuck::toString).toList()));
           }
@@ -128,7 +129,7 @@ final class RecoverSequence {
   private Future<Run> taint(Run run, State s) {
     return step(run, Step.TAINT, () -> taintNow(run, s, 1).compose(node -> {
           run.node = node;
-          s.tainted = config.outOfServiceTaint();
+          s.tainted = s.tainted || config.outOfServiceTaint();
           return podsGone(run, s);
         }), x -> (!s.tainted ? "" : s.resumedAfterTaint ? run.nodeName() + " keeps the " + OUT_OF_SERVICE + " taint this "
         + "ticket put there before the run was cut off; " : "tainted " + run.nodeName() + " " + OUT_OF_SERVICE
@@ -154,9 +155,9 @@ final class RecoverSequence {
           }
           if (!config.outOfServiceTaint()) {
             String alive = RecoverDecision.alive(node, lease, now());
-            return alive != null ? Future.failedFuture(cameBack(alive)) : Future.succeededFuture(node);
+            return alive != null ? Future.failedFuture(cameBack(alive, s)) : Future.succeededFuture(node);
           }
-          return parts.kube().nodes.updateTaintsOnce(node, n -> outOfService(run, n, lease, s.stuck))
+          return parts.kube().nodes.updateTaintsOnce(node, n -> outOfService(run, n, lease, s))
               .recover(e -> dev.takeover.kube.KubeCalls.statusOf(e) == 409 && attempt < 5 ? taintNow(run, s, attempt + 1)
                   : Future.failedFuture(e));
         }));
@@ -168,13 +169,14 @@ final class RecoverSequence {
         run.started)).toList());
   }
 
-  private NodeOps.TaintChange outOfService(Run run, Node node, Lease lease, List<Stuck> stuck) {
+  private NodeOps.TaintChange outOfService(Run run, Node node, Lease lease, State s) {
+    List<Stuck> stuck = s.stuck;
     if (run.cancelled != null) {
       throw new Run.Cancelled(run.cancelled, Step.TAINT); // asked while the node and its Lease were read
     }
     String alive = RecoverDecision.alive(node, lease, now());
     if (alive != null) {
-      throw cameBack(alive);
+      throw cameBack(alive, s);
     }
     List<Taint> taints = new ArrayList<>(node.getSpec().getTaints() == null ? List.of() : node.getSpec().getTaints());
     Map<String, String> marker = new HashMap<>();
@@ -198,8 +200,10 @@ final class RecoverSequence {
         }));
   }
 
-  private static Run.Stopped cameBack(String alive) {
-    return new Run.Stopped(Status.FAILED, alive + " just before the taint: it came back, so nothing was tainted");
+  private static Run.Stopped cameBack(String alive, State s) {
+    return new Run.Stopped(Status.FAILED, alive + " just before the taint: it came back, so " + (s.resumedAfterTaint
+        ? "nothing more was done (the taint this ticket put there before the run was cut off is removed once it is"
+        + " Ready)" : "nothing was tainted"));
   }
 
   /** Waits for the stuck pods to go (pod GC), then force-deletes the rest; completes when all are gone. */
@@ -218,12 +222,13 @@ final class RecoverSequence {
           if (run.cancelled != null) {
             // A safe point: during pod GC's wait the run was cancelled or halted, or lost the node's Lease (another
             // holder decides now). A force delete is a write: not one more.
-            return Future.failedFuture(new Run.Cancelled(run.cancelled, Step.TAINT));
+            return Future.failedFuture(new Run.Cancelled(run.cancelled, "force-deleting " + pod.key()));
           }
           // Read again before a force delete too: a node back during pod GC's wait keeps its pods.
           return stillDown(run).compose(y -> {
             if (run.cancelled != null) {
-              return Future.failedFuture(new Run.Cancelled(run.cancelled, Step.TAINT)); // asked while it read
+              // asked while it read
+              return Future.failedFuture(new Run.Cancelled(run.cancelled, "force-deleting " + pod.key()));
             }
             forced.add(pod.key());
             return parts.kube().pods.forceDelete(pod);
@@ -240,7 +245,10 @@ final class RecoverSequence {
         wait.close();
         s.forced = forced;
         List<String> failures = each.stream().filter(Future::failed).map(f -> f.cause().getMessage()).toList();
-        return failures.isEmpty() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(String.join("; ", failures));
+        Throwable cancelled = each.stream().filter(Future::failed).map(Future::cause)
+            .filter(c -> c instanceof Run.Cancelled).findFirst().orElse(null);
+        return cancelled != null ? Future.<Void>failedFuture(cancelled) // said once, as a cancel
+            : failures.isEmpty() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(String.join("; ", failures));
       });
     });
   }
@@ -264,9 +272,15 @@ final class RecoverSequence {
           (volume, line) -> parts.events().publish(new EngineEvent.Warning(run.id, now(), line)), Future.join(checks));
       return Future.join(Future.join(checks), released).transform(ar -> {
         List<String> failures = checks.stream().filter(Future::failed).map(f -> f.cause().getMessage()).sorted().toList();
+        java.util.Set<String> ofFailed = new java.util.HashSet<>();
+        for (int i = 0; i < checks.size(); i++) {
+          if (checks.get(i).failed()) {
+            s.stuck.get(i).claims().stream().map(c -> c.volume()).filter(v -> v != null).forEach(ofFailed::add);
+          }
+        }
         return failures.isEmpty() ? Future.succeededFuture(run) : Future.failedFuture("confirm failed for "
             + failures.size() + " of " + checks.size() + " StatefulSet pods: " + String.join("; ", failures)
-            + release.stillAttached()); // why: a volume the dead node still holds
+            + release.stillAttached(ofFailed, s.tainted)); // why: a volume of theirs the dead node still holds
       });
     }, r -> r.moves.size() + " StatefulSet " + (r.moves.size() == 1 ? "pod" : "pods")
         + " Ready elsewhere with the same volumes")

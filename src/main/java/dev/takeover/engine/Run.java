@@ -85,6 +85,11 @@ final class Run {
     Cancelled(String why, Step step) {
       super("cancelled before the " + step.label() + " step: " + why, null, false, false);
     }
+
+    /** Stopped at a safe point inside a step, before {@code what} ("force-deleting ns/pod"). */
+    Cancelled(String why, String what) {
+      super("cancelled before " + what + ": " + why, null, false, false);
+    }
   }
 
   /** A run that ended before it began (refused, dry run, node missing). */

@@ -213,6 +213,24 @@ class AutomaticRecoveryTest {
   }
 
   @Test
+  void a_down_period_told_again_to_a_new_leader_s_parts_goes_on_from_its_attempt_not_from_the_first() {
+    Duration recoverAfter = Duration.ofSeconds(1);
+    deploy(WORKERS_AUTOMATIC.withRecoverAfter(recoverAfter));
+    Instant renewed = Instant.now().minusSeconds(2);
+    down(NODE, renewed);
+    String first = json(awaitTicket(NODE, Duration.ofSeconds(20))).getString("id");
+    tell(TicketEvent.ADDRESS, new TicketEvent("failed", first, NODE, Instant.now(), new JsonObject()
+        .put("ticket", first).put("reason", "fencing hook answered 503")).toJson());
+    // The watch tells the same period again, marked retold (a leader's watch restarted after the state was read).
+    JsonObject retold = downEvent(NODE, renewed);
+    retold.getJsonObject("data").put(DeadNodeWatch.RETOLD, true);
+    tell(retold);
+
+    assertEquals(first + "-2", json(awaitTicket(NODE, 2, Duration.ofSeconds(20))).getString("id"),
+        "the second attempt follows the failed first, not the first again: " + ids());
+  }
+
+  @Test
   void after_five_failed_tickets_nothing_more_is_asked_in_that_down_period_and_a_new_one_starts_over() {
     Duration recoverAfter = Duration.ofSeconds(1);
     deploy(WORKERS_AUTOMATIC.withRecoverAfter(recoverAfter));

@@ -56,6 +56,8 @@ class RecoverCancelTest extends ScenarioBase {
         Outcome out = EngineHarness.await(outcome, Duration.ofSeconds(30));
         assertEquals(Outcome.Status.CANCELLED, out.status(), out.reason());
         assertTrue(out.reason().contains("the out-of-service taint stays"), out.reason());
+        assertTrue(out.reason().startsWith("cancelled before force-deleting " + s.ns + "/mysql-0: the operator"),
+            "said once, where it stopped (the taint is written): " + out.reason());
         Pod after = sim.client().pods().inNamespace(s.ns).withName("mysql-0").get();
         assertNotNull(after, "mysql-0 was force-deleted after the cancel");
         assertEquals(before.getMetadata().getUid(), after.getMetadata().getUid(), "not deleted and made again");

@@ -84,27 +84,33 @@ public final class VolumeRelease {
   }
 
   /**
-   * For the reason of a confirm that failed: each volume the last wait saw attached to its node and not released
-   * by the time it ended, with its VolumeAttachment and what Kubernetes waits for, each as "; …"; "" when there is
-   * none (all released, none attachable, or the attachments could not be read). Call on the owning context, once the
-   * wait has ended.
+   * For the reason of a confirm that failed: each volume {@code of} the pods that failed that the last wait saw
+   * attached to its node and not released by the time it ended, with its VolumeAttachment and what Kubernetes waits
+   * for ({@code outOfService}: the node carries the taint, so nothing more is to wait for), each as "; …"; "" when
+   * there is none (all released, none attachable, or the attachments could not be read). Call on the owning context,
+   * once the wait has ended.
    */
-  public String stillAttached() {
+  public String stillAttached(java.util.Set<String> of, boolean outOfService) {
     if (last == null) {
       return "";
     }
     StringBuilder why = new StringBuilder();
     for (String volume : last.volumes) {
-      if (!last.held.containsKey(volume) || last.released.containsKey(volume)) {
+      if (!of.contains(volume) || !last.held.containsKey(volume) || last.released.containsKey(volume)) {
         continue;
       }
       List<VolumeAttachment> holding = last.holding(volume);
+      if (holding.isEmpty()) {
+        continue; // gone since the wait ended
+      }
       String names = String.join(", ", holding.stream().map(va -> va.getMetadata().getName()).toList());
       boolean detaching = !holding.isEmpty() && holding.stream()
           .allMatch(va -> va.getMetadata().getDeletionTimestamp() != null);
       why.append("; ").append(volume).append(" is still attached to ").append(last.fromNode)
           .append(" (VolumeAttachment ").append(names).append(detaching
               ? ", being deleted: the CSI driver has not finished detaching it)"
+              : outOfService ? "): the node is out of service, so the attach-detach controller should have detached it;"
+              + " see kubectl describe volumeattachment " + holding.get(0).getMetadata().getName()
               : "): Kubernetes detaches it once the node is out of service (deadNodes.outOfServiceTaint), else 6 min"
               + " after its pods are gone, never if kube-controller-manager runs with"
               + " --disable-force-detach-on-timeout");
