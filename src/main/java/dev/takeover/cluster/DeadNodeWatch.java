@@ -61,11 +61,6 @@ public final class DeadNodeWatch extends VerticleBase {
    */
   public static final String RETOLD = "retold";
 
-  /** A node.down told before by an earlier leader: for the gauge and automatic recovery, not for people. */
-  public static boolean retold(JsonObject event) {
-    JsonObject data = event == null ? null : event.getJsonObject("data");
-    return data != null && data.getBoolean(RETOLD, false);
-  }
   /** Request/reply, local: what the partition guard sees now (for the metrics, and for whoever must not act). */
   public static final String GUARD = "takeover.node.guard";
   /** The engine re-reads the node and its Lease before it writes: a few API calls, each bounded by the client. */
@@ -90,6 +85,12 @@ public final class DeadNodeWatch extends VerticleBase {
   private ToldDown told;
   /** Each node's labels, as the watch last saw them: its dead-node policy, told with node.down. */
   private final Map<String, Map<String, String>> labels = new HashMap<>();
+
+  /** A node.down told before by an earlier leader: for the gauge and automatic recovery, not for people. */
+  public static boolean retold(JsonObject event) {
+    JsonObject data = event == null ? null : event.getJsonObject("data");
+    return data != null && data.getBoolean(RETOLD, false);
+  }
 
   public DeadNodeWatch(Kube kube, Duration grace, RecoveryConfig recovery, Duration relistPeriod, Clock clock) {
     this.kube = kube;
