@@ -83,8 +83,6 @@ public final class DeadNodeWatch extends VerticleBase {
   private final Map<String, Future<Void>> tellingDown = new HashMap<>();
   /** What was told, on the state topic: a new leader tells no down period twice. */
   private ToldDown told;
-  /** Each node's labels, as the watch last saw them: its dead-node policy, told with node.down. */
-  private final Map<String, Map<String, String>> labels = new HashMap<>();
 
   /** A node.down told before by an earlier leader: for the gauge and automatic recovery, not for people. */
   public static boolean retold(JsonObject event) {
@@ -123,18 +121,14 @@ public final class DeadNodeWatch extends VerticleBase {
         new ListWatch.Listener<Node>() {
           @Override
           public void listed(List<Node> items) {
-            labels.clear();
-            items.forEach(n -> labels.put(n.getMetadata().getName(), n.getMetadata().getLabels()));
             dead.nodesListed(items.stream().map(NodeViews::view).toList(), clock.instant());
           }
 
           @Override
           public void changed(Watcher.Action action, Node node) {
             if (action == Watcher.Action.DELETED) {
-              labels.remove(node.getMetadata().getName());
               dead.nodeRemoved(node.getMetadata().getName());
             } else if (action == Watcher.Action.ADDED || action == Watcher.Action.MODIFIED) {
-              labels.put(node.getMetadata().getName(), node.getMetadata().getLabels());
               dead.node(NodeViews.view(node), clock.instant());
             }
           }
@@ -290,8 +284,7 @@ public final class DeadNodeWatch extends VerticleBase {
     }
     if (DOWN.equals(type)) {
       // What happens next depends on it; told so that nobody has to look the selectors up at 3 a.m.
-      Map<String, String> l = labels.get(node);
-      data.put("policy", recovery.policyOf(l == null ? Map.of() : l).label());
+      data.put("policy", recovery.policyOf(dead.labels(node)).label());
     }
     vertx.eventBus().publish(ADDRESS, new JsonObject().put("type", type).put("node", node)
         .put("time", clock.instant().toString()).put("data", data));

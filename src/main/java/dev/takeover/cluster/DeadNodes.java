@@ -337,6 +337,12 @@ public final class DeadNodes {
     return NodeGuards.mostDown(total, maxDownShare);
   }
 
+  /** The node's labels as last seen; none for a node not (or no longer) known. */
+  public Map<String, String> labels(String node) {
+    NodeView v = nodes.get(node);
+    return v == null ? Map.of() : v.labels();
+  }
+
   /** Nodes reported down and not recovered. */
   public Set<String> downNodes() {
     return Set.copyOf(down.keySet());

@@ -27,9 +27,19 @@ final class NodeViews {
    * @param readyReason   the Ready condition's status, reason and message, for the report ("" when Ready)
    * @param maintenance   a run of Takeover works on it or holds it drained (its record; not a failed run's)
    * @param outOfService  the recover ticket of Takeover's out-of-service marker on it, null when it has none
+   * @param labels        its labels: its dead-node policy
    */
   public record NodeView(String name, boolean ready, Instant notReadySince, String readyReason, boolean maintenance,
-                         String outOfService) {
+                         String outOfService, Map<String, String> labels) {
+    public NodeView {
+      labels = labels == null ? Map.of() : Map.copyOf(labels);
+    }
+
+    public NodeView(String name, boolean ready, Instant notReadySince, String readyReason, boolean maintenance,
+                    String outOfService) {
+      this(name, ready, notReadySince, readyReason, maintenance, outOfService, Map.of());
+    }
+
     public NodeView(String name, boolean ready, Instant notReadySince, String readyReason, boolean maintenance) {
       this(name, ready, notReadySince, readyReason, maintenance, null);
     }
@@ -110,7 +120,7 @@ final class NodeViews {
     String outOfService = annotations == null ? null : annotations.get(NodeRecord.OUT_OF_SERVICE);
     NodeRecord record = NodeRecord.read(node);
     return new NodeViews.NodeView(node.getMetadata().getName(), isReady, since, reason,
-        record != null && record.underMaintenance(), outOfService);
+        record != null && record.underMaintenance(), outOfService, node.getMetadata().getLabels());
   }
 
   /** The Lease as seen {@code now}. */
