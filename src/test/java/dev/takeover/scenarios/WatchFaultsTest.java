@@ -70,8 +70,13 @@ class WatchFaultsTest {
     }
   }
 
+  /**
+   * The seed's takeover above meets every fault; a full node adds the volume of events, which matters for the faults
+   * that act per event or forget events: cut after each one, and silence (re-lists only). The other two (a refused
+   * first watch, a cut on a timer) act the same whatever the volume, and cost 14 s each here.
+   */
   @ParameterizedTest
-  @EnumSource(Fault.class)
+  @EnumSource(value = Fault.class, names = {"CUT_AFTER_EACH_EVENT", "SILENT"})
   void a_full_nodes_takeover_succeeds_when_watches_fail(Fault fault) {
     try (Clusters.Simulated cluster = Clusters.Simulated.seedNodes(TIMING);
          Scene scene = Scene.in(cluster, "full-" + fault.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))) {
